@@ -1,0 +1,108 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "app/commands.h"
+#include "app/config.h"
+#include "app/explain.h"
+#include "core/pipeline.h"
+
+namespace brinkwatch::app {
+
+namespace {
+
+// Lines may be JSON articles or, failing the JSON sniff, plain text (one article a line).
+bool looks_like_json(std::string_view line) {
+  const size_t i = line.find_first_not_of(" \t\r");
+  return i != std::string_view::npos && (line[i] == '{' || line[i] == '[' || line[i] == '"');
+}
+
+}  // namespace
+
+int cmd_classify(const Args& args) {
+  rules::Diagnostics diags;
+  Config config = load_config(args.config, diags);
+  std::shared_ptr<const detect::Engine> engine;
+  if (!diags.has_errors()) engine = load_engine(config, diags);
+  if (!engine) {
+    std::cerr << diags.str();
+    return 2;
+  }
+  config.detect.explain = args.explain;
+  ArticleDecoder decoder(config.fields, config.limits);
+  detect::Detector detector(config.detect);
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (!args.positional.empty() && args.positional[0] != "-") {
+    file.open(args.positional[0], std::ios::binary);
+    if (!file) {
+      std::cerr << fmt::format("brinkwatch classify: cannot open {}\n", args.positional[0]);
+      return 2;
+    }
+    in = &file;
+  }
+  std::ios::sync_with_stdio(false);
+  std::string line;
+  size_t n = 0, errors = 0;
+  while (std::getline(*in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Result<Article> article = Error{"", ""};
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      article = Error{"empty", "the line is empty"};
+    } else if (looks_like_json(line)) {
+      article = decoder.decode(line);
+    } else if (line.size() > config.limits.max_bytes) {
+      article = Error{"too_large", fmt::format("the line is {} bytes; the limit is {}", line.size(), config.limits.max_bytes)};
+    } else {
+      Article a;
+      a.text = line;
+      a.id = fmt::format("line-{}", n);
+      article = std::move(a);
+    }
+    if (!article) {
+      ++errors;
+      std::cout << error_json_line(n, article.error()) << '\n';
+      continue;
+    }
+    const text::Document doc = prepare_document(*article);
+    const detect::Detection det = detector.detect(*engine, doc);
+    if (args.explain) {
+      std::cout << explain_text(*article, doc, det);
+    } else {
+      std::cout << to_json_line(*article, det, engine->version()) << '\n';
+    }
+  }
+  std::cout.flush();
+  if (errors) {
+    std::cerr << fmt::format("brinkwatch classify: {} of {} lines could not be classified (error records written)\n", errors, n);
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_validate(const Args& args) {
+  rules::Diagnostics diags;
+  Config config = load_config(args.config, diags);
+  std::shared_ptr<const detect::Engine> engine;
+  if (!diags.has_errors()) engine = load_engine(config, diags);
+  for (const auto& d : diags.items()) std::cerr << (args.json ? d.json() : d.str()) << '\n';
+  if (!engine) {
+    std::cerr << fmt::format("{}: invalid\n", args.config);
+    return 1;
+  }
+  const auto& st = engine->stats();
+  std::cout << fmt::format(
+      "{}: ok — ruleset {}: {} rules, {} terms ({} patterns), {} place names, {} countries, {} theatres; "
+      "compiled in {:.2f} s, database {} KiB\n",
+      args.config, engine->version(), st.rules, st.terms, st.patterns, st.place_names,
+      engine->gazetteer().countries.size(), engine->gazetteer().theatres.size(), st.compile_seconds,
+      st.database_bytes / 1024);
+  return 0;
+}
+
+}  // namespace brinkwatch::app

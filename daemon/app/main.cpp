@@ -1,0 +1,72 @@
+// brinkwatch: the command-line entry. Subcommands are in app/*.cpp.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "app/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(brinkwatch — escalation signals from news streams
+
+usage:
+  brinkwatch classify [-c CONFIG] [--explain] [FILE|-]   articles (JSON Lines or plain text) → signals (JSON Lines)
+  brinkwatch validate [-c CONFIG] [--json]                check config, rules and gazetteer; exit 0 or 1
+  brinkwatch test [-c CONFIG] [-v] [--explain] PATH...    run YAML rule tests
+  brinkwatch eval [-c CONFIG] --gold FILE [--pred FILE]   precision / recall / F1 per type against a gold file
+
+CONFIG defaults to config/brinkwatch.yaml.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using brinkwatch::app::Args;
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  Args args;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << fmt::format("brinkwatch {}: {} needs a value\n", cmd, flag);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "-c" || a == "--config") {
+      args.config = value("-c");
+    } else if (a == "--explain") {
+      args.explain = true;
+    } else if (a == "--json") {
+      args.json = true;
+    } else if (a == "-v" || a == "--verbose") {
+      args.verbose = true;
+    } else if (a == "--gold") {
+      args.gold = value("--gold");
+    } else if (a == "--pred") {
+      args.pred = value("--pred");
+    } else if (a.size() > 1 && a[0] == '-' && a != "-") {
+      std::cerr << fmt::format("brinkwatch {}: unknown option {}\n\n{}", cmd, a, kUsage);
+      return 2;
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  try {
+    if (cmd == "classify") return brinkwatch::app::cmd_classify(args);
+    if (cmd == "validate") return brinkwatch::app::cmd_validate(args);
+    if (cmd == "test") return brinkwatch::app::cmd_test(args);
+    if (cmd == "eval") return brinkwatch::app::cmd_eval(args);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("brinkwatch {}: {}\n", cmd, e.what());
+    return 2;
+  }
+  std::cerr << fmt::format("brinkwatch: unknown command \"{}\"\n\n{}", cmd, kUsage);
+  return 2;
+}

@@ -1,0 +1,608 @@
+#include "core/detect/detector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace brinkwatch::detect {
+namespace {
+
+struct Hit {
+  uint32_t pattern;
+  uint32_t begin;
+  uint32_t end;
+};
+
+struct ScanState {
+  std::vector<Hit>* hits;
+  size_t max_hits;
+  bool truncated = false;
+};
+
+int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
+             void* ctx) {
+  auto* st = static_cast<ScanState*>(ctx);
+  if (st->hits->size() >= st->max_hits) {
+    st->truncated = true;
+    return 1;  // stop scanning: the hit budget bounds memory on hostile input
+  }
+  st->hits->push_back({id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
+  return 0;
+}
+
+bool word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+// The match text: the folded text with every separator run as one space and a space at each
+// end, so terms match as literals with spaces for word boundaries (rules::compile_term).
+// `map[i]` is the folded-text offset of match-text byte i.
+void build_match_text(std::string_view folded, std::string& out, std::vector<uint32_t>& map) {
+  out.clear();
+  map.clear();
+  out.reserve(folded.size() + 2);
+  map.reserve(folded.size() + 2);
+  out += ' ';
+  map.push_back(0);
+  size_t i = 0;
+  while (i < folded.size()) {
+    const size_t sep = text::separator_length(folded, i);
+    if (sep > 0) {
+      if (out.back() != ' ') {
+        out += ' ';
+        map.push_back(static_cast<uint32_t>(i));
+      }
+      i += sep;
+      continue;
+    }
+    out += folded[i];
+    map.push_back(static_cast<uint32_t>(i));
+    ++i;
+  }
+  if (out.back() != ' ') {
+    out += ' ';
+    map.push_back(static_cast<uint32_t>(folded.size()));
+  }
+}
+
+// Words (runs of word bytes) in [a, b).
+int words(std::string_view s, uint32_t a, uint32_t b) {
+  int n = 0;
+  bool in = false;
+  for (uint32_t i = a; i < b && i < s.size(); ++i) {
+    const bool w = word_byte(static_cast<unsigned char>(s[i]));
+    if (w && !in) ++n;
+    in = w;
+  }
+  return n;
+}
+
+bool overlaps(const Hit& x, const Hit& y) { return x.begin < y.end && y.begin < x.end; }
+
+struct PlaceHit {
+  Hit hit;
+  const geo::PlaceName* name;
+};
+
+// What one sentence offers, by feature.
+struct SentenceView {
+  std::unordered_map<uint32_t, std::vector<std::vector<Hit>>> components;  // rule → per component
+  std::vector<std::pair<uint32_t, Hit>> exceptions;
+  std::vector<std::pair<uint32_t, Hit>> cues;       // modifier, hit
+  std::vector<PlaceHit> places;
+  std::vector<std::pair<uint32_t, Hit>> locatives;  // lang, hit
+  std::vector<std::pair<uint32_t, Hit>> breaks;     // lang, hit
+  std::vector<std::pair<uint32_t, Hit>> actor_cues; // type, hit (lang in the feature)
+  std::vector<uint32_t> actor_cue_langs;
+
+  void clear() {
+    for (auto& [r, comps] : components) {
+      for (auto& c : comps) c.clear();
+    }
+    components.clear();
+    exceptions.clear();
+    cues.clear();
+    places.clear();
+    locatives.clear();
+    breaks.clear();
+    actor_cues.clear();
+    actor_cue_langs.clear();
+  }
+};
+
+struct Match {
+  uint32_t rule;
+  std::vector<Hit> hits;  // one per component
+  uint32_t begin;
+  uint32_t end;
+  double score;
+  std::vector<std::string> weakened;
+  std::string veto;  // non-empty: rejected, and why
+};
+
+struct Located {
+  std::vector<int32_t> countries;
+  std::vector<int32_t> actors;
+  std::vector<int32_t> theatres;
+  bool direct = false;  // countries come from the sentence itself, not a fallback
+};
+
+void push_unique(std::vector<int32_t>& v, int32_t x) {
+  if (x >= 0 && std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+class Run {
+ public:
+  Run(const Engine& e, const text::Document& doc, const DetectOptions& opt, Detection& out)
+      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded) {}
+
+  void process(std::vector<Hit>& hits) {
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+    });
+    count_focus(hits);
+    size_t h = 0;
+    for (uint32_t si = 0; si < doc_.sentences.size(); ++si) {
+      const auto& sent = doc_.sentences[si];
+      while (h < hits.size() && hits[h].begin < sent.span.begin) ++h;
+      view_.clear();
+      bool any_component = false;
+      for (size_t k = h; k < hits.size() && hits[k].begin < sent.span.end; ++k) {
+        if (hits[k].end > sent.span.end) continue;
+        any_component |= add_to_view(hits[k]);
+      }
+      if (any_component) confirm(si);
+    }
+    build_signals();
+  }
+
+ private:
+  // Mentions per country over the article's sentences (title counts twice): the article's
+  // focus, used when a sentence names no place for its signal.
+  void count_focus(const std::vector<Hit>& hits) {
+    focus_.assign(e_.gazetteer().countries.size(), 0);
+    first_seen_.assign(e_.gazetteer().countries.size(), UINT32_MAX);
+    size_t si = 0;
+    uint32_t covered_end = 0;  // end of the last counted place: names inside it are not counted again
+    for (const auto& hit : hits) {
+      while (si < doc_.sentences.size() && doc_.sentences[si].span.end <= hit.begin) ++si;
+      if (si >= doc_.sentences.size()) break;
+      const auto& sent = doc_.sentences[si];
+      if (hit.begin < sent.span.begin) continue;  // chrome or between sentences
+      if (hit.end <= covered_end) continue;  // hits are sorted by start, longest first
+      bool counted = false;
+      for (const auto& f : e_.features()[hit.pattern]) {
+        if (f.kind != FeatureKind::place) continue;
+        const auto& pn = e_.gazetteer().names[f.a];
+        if (pn.country < 0 || counted) continue;
+        counted = true;
+        covered_end = hit.end;
+        focus_[static_cast<size_t>(pn.country)] += sent.in_title ? 2 : 1;
+        first_seen_[static_cast<size_t>(pn.country)] =
+            std::min(first_seen_[static_cast<size_t>(pn.country)], hit.begin);
+      }
+    }
+  }
+
+  bool add_to_view(const Hit& hit) {
+    bool component = false;
+    for (const auto& f : e_.features()[hit.pattern]) {
+      switch (f.kind) {
+        case FeatureKind::component: {
+          auto& comps = view_.components[f.a];
+          if (comps.empty()) comps.resize(e_.rules()[f.a].def->components.size());
+          comps[f.b].push_back(hit);
+          component = true;
+          break;
+        }
+        case FeatureKind::exception: view_.exceptions.push_back({f.a, hit}); break;
+        case FeatureKind::modifier_cue: view_.cues.push_back({f.a, hit}); break;
+        case FeatureKind::place: view_.places.push_back({hit, &e_.gazetteer().names[f.a]}); break;
+        case FeatureKind::locative: view_.locatives.push_back({f.a, hit}); break;
+        case FeatureKind::clause_break: view_.breaks.push_back({f.a, hit}); break;
+        case FeatureKind::actor_cue:
+          view_.actor_cues.push_back({f.b, hit});
+          view_.actor_cue_langs.push_back(f.a);
+          break;
+      }
+    }
+    return component;
+  }
+
+  // Clause breaks: the language's words ("but", "while") and, in any language, ; : and dashes.
+  bool clause_break_between(uint32_t lang, uint32_t a, uint32_t b) const {
+    if (b > a) {
+      const std::string_view span = s_.substr(a, b - a);
+      if (span.find_first_of(";:") != std::string_view::npos || span.find("\xe2\x80\x94") != std::string_view::npos ||
+          span.find(" - ") != std::string_view::npos) {
+        return true;
+      }
+    }
+    for (const auto& [l, hit] : view_.breaks) {
+      if (l == lang && hit.begin >= a && hit.end <= b) return true;
+    }
+    return false;
+  }
+
+  std::string text_of(const Hit& h) const { return doc_.text.substr(h.begin, h.end - h.begin); }
+
+  // Word distance between a hit and a match span (0 when inside).
+  int distance(const Hit& x, uint32_t begin, uint32_t end) const {
+    if (x.end <= begin) return words(s_, x.end, begin);
+    if (x.begin >= end) return words(s_, end, x.begin);
+    return 0;
+  }
+
+  void evaluate(Match& m, const text::Sentence& sent) const {
+    const CompiledRule& cr = e_.rules()[m.rule];
+    const rules::RuleDef& def = *cr.def;
+    // near: words between the matched terms, in text order.
+    if (def.near) {
+      std::vector<Hit> sorted = m.hits;
+      std::sort(sorted.begin(), sorted.end(), [](const Hit& a, const Hit& b) { return a.begin < b.begin; });
+      int gap = 0;
+      for (size_t i = 1; i < sorted.size(); ++i) {
+        if (sorted[i].begin > sorted[i - 1].end) gap += words(s_, sorted[i - 1].end, sorted[i].begin);
+      }
+      if (gap > *def.near) {
+        m.veto = fmt::format("terms {} words apart (near: {})", gap, *def.near);
+        return;
+      }
+    }
+    for (uint32_t ex : cr.unless) {
+      const auto& exd = e_.book().exceptions[ex];
+      for (const auto& [idx, hit] : view_.exceptions) {
+        if (idx != ex) continue;
+        if (exd.near && distance(hit, m.begin, m.end) > *exd.near) continue;
+        m.veto = fmt::format("exception {} (\"{}\")", exd.name, text_of(hit));
+        return;
+      }
+    }
+    for (uint32_t mi : cr.modifiers) {
+      const auto& md = e_.book().modifiers[mi];
+      bool applies = md.on_question && sent.question;
+      std::string cue = applies ? "?" : "";
+      for (const auto& [idx, hit] : view_.cues) {
+        if (applies) break;
+        if (idx != mi) continue;
+        bool part_of_match = false;
+        for (const auto& mh : m.hits) part_of_match |= overlaps(mh, hit);
+        if (part_of_match) continue;
+        if (hit.end <= m.begin) {
+          applies = words(s_, hit.end, m.begin) <= md.before &&
+                    !clause_break_between(cr.lang, hit.end, m.begin);
+        } else if (hit.begin >= m.end) {
+          applies = words(s_, m.end, hit.begin) <= md.after &&
+                    !clause_break_between(cr.lang, m.end, hit.begin);
+        } else {
+          applies = true;  // inside the match: "troops were not deployed"
+        }
+        if (applies) cue = text_of(hit);
+      }
+      if (!applies) continue;
+      if (md.effect == rules::Effect::veto) {
+        m.veto = fmt::format("{} (\"{}\")", md.name, cue);
+        return;
+      }
+      m.score *= md.factor;
+      m.weakened.push_back(md.name);
+    }
+    if (m.score < opt_.min_score) {
+      m.veto = fmt::format("score {:.2f} below min_score {:.2f}", m.score, opt_.min_score);
+    }
+  }
+
+  // Candidate matches of one rule: for every hit of the first component, the nearest hit of
+  // each other component.
+  void confirm(uint32_t si) {
+    const auto& sent = doc_.sentences[si];
+    for (auto& [ri, comps] : view_.components) {
+      bool complete = std::all_of(comps.begin(), comps.end(), [](const auto& c) { return !c.empty(); });
+      if (!complete) continue;
+      const CompiledRule& cr = e_.rules()[ri];
+      std::optional<Match> best;
+      std::optional<Match> first_rejected;
+      for (const Hit& h0 : comps[0]) {
+        Match m{ri, {h0}, h0.begin, h0.end, cr.def->score, {}, {}};
+        for (size_t c = 1; c < comps.size(); ++c) {
+          const Hit* pick = nullptr;
+          uint32_t best_d = UINT32_MAX;
+          for (const Hit& hc : comps[c]) {
+            if (hc.begin == h0.begin && hc.end == h0.end) continue;
+            const uint32_t d = hc.begin > h0.begin ? hc.begin - h0.begin : h0.begin - hc.begin;
+            if (d < best_d) {
+              best_d = d;
+              pick = &hc;
+            }
+          }
+          if (!pick) break;
+          m.hits.push_back(*pick);
+          m.begin = std::min(m.begin, pick->begin);
+          m.end = std::max(m.end, pick->end);
+        }
+        if (m.hits.size() != comps.size()) continue;
+        evaluate(m, sent);
+        if (m.veto.empty()) {
+          if (!best || m.score > best->score) best = m;
+        } else if (!first_rejected) {
+          first_rejected = m;
+        }
+      }
+      if (best) {
+        accept(si, *best);
+      } else if (first_rejected && opt_.explain) {
+        trace(si, *first_rejected, "vetoed by " + first_rejected->veto, {});
+      }
+    }
+  }
+
+  void trace(uint32_t si, const Match& m, std::string outcome, std::vector<std::string> notes) {
+    const auto& sent = doc_.sentences[si];
+    Trace t;
+    t.sentence = si;
+    t.sentence_text = doc_.text.substr(sent.span.begin, sent.span.end - sent.span.begin);
+    t.rule_id = e_.rules()[m.rule].def->id;
+    t.type = e_.types()[e_.rules()[m.rule].type].id;
+    for (const auto& h : m.hits) t.terms.push_back(text_of(h));
+    t.outcome = std::move(outcome);
+    t.notes = std::move(notes);
+    for (const auto& w : m.weakened) t.notes.push_back("weakened by " + w);
+    t.score = m.score;
+    out_.trace.push_back(std::move(t));
+  }
+
+  // Where the match happens and who acts (SIGNALS.md, "Where a signal happens").
+  Located locate(const Match& m, std::vector<std::string>& notes) const {
+    const CompiledRule& cr = e_.rules()[m.rule];
+    const auto& type = e_.types()[cr.type];
+    Located loc;
+    // Longest place hit wins where names overlap ("Democratic Republic of the Congo" / "Congo").
+    std::vector<const PlaceHit*> places;
+    for (const auto& p : view_.places) {
+      bool inner = false;
+      for (const auto& q : view_.places) {
+        if (&q != &p && q.hit.begin <= p.hit.begin && q.hit.end >= p.hit.end &&
+            (q.hit.end - q.hit.begin) > (p.hit.end - p.hit.begin)) {
+          inner = true;
+        }
+      }
+      if (!inner) places.push_back(&p);
+    }
+    enum class Role { none, location, actor };
+    Role previous = Role::none;
+    uint32_t previous_end = 0;
+    for (const PlaceHit* p : places) {
+      const auto& pn = *p->name;
+      auto cue_before = [&](const std::vector<std::pair<uint32_t, Hit>>& cues, bool want_type) {
+        for (size_t i = 0; i < cues.size(); ++i) {
+          const auto& [k, hit] = cues[i];
+          if (want_type && k != cr.type) continue;
+          if (!want_type && k != cr.lang) continue;
+          if (hit.end <= p->hit.begin && words(s_, hit.end, p->hit.begin) <= 2) return true;
+        }
+        return false;
+      };
+      Role role;
+      std::string why;
+      // A place in a list continues the role of the one before ("from China, Russia and Iran").
+      const std::string_view between =
+          previous_end && previous_end <= p->hit.begin
+              ? std::string_view(s_).substr(previous_end, p->hit.begin - previous_end)
+              : std::string_view();
+      const bool listed = previous != Role::none && !between.empty() && between.size() <= 7 &&
+                          (between.find_first_not_of(" ,") == std::string_view::npos ||
+                           between == " and " || between == ", and " || between == " or " ||
+                           between == ", or ");
+      if (cue_before(view_.actor_cues, true)) {
+        role = Role::actor;
+        why = "after an actor cue";
+      } else if (cue_before(view_.locatives, false)) {
+        role = Role::location;
+        why = "after a locative cue";
+      } else if (listed) {
+        role = previous;
+        why = "in a list";
+      } else if (pn.theatre >= 0) {
+        role = Role::location;
+        why = "a theatre";
+      } else if (p->hit.end <= m.begin) {
+        role = Role::actor;
+        why = "before the event";
+      } else {
+        // After the event starts: the object, unless it qualifies a matched term ("US warships").
+        bool qualifies = false;
+        if (pn.kind == geo::NameKind::demonym || pn.kind == geo::NameKind::name) {
+          for (const auto& mh : m.hits) {
+            if (mh.begin >= p->hit.end && words(s_, p->hit.end, mh.begin) == 0) qualifies = true;
+          }
+        }
+        role = qualifies ? Role::actor : Role::location;
+        why = qualifies ? "qualifies the actor's forces" : "after the event";
+      }
+      previous = role;
+      previous_end = p->hit.end;
+      if (pn.theatre >= 0) {
+        push_unique(loc.theatres, pn.theatre);
+      } else if (role == Role::location) {
+        push_unique(loc.countries, pn.country);
+      } else {
+        push_unique(loc.actors, pn.country);
+      }
+      if (opt_.explain) {
+        notes.push_back(fmt::format("\"{}\" → {} ({}: {})", text_of(p->hit),
+                                    pn.theatre >= 0 ? e_.gazetteer().theatres[static_cast<size_t>(pn.theatre)].id
+                                                    : e_.gazetteer().countries[static_cast<size_t>(pn.country)].code,
+                                    role == Role::location ? "location" : "actor", why));
+      }
+    }
+    if (type.parties) {
+      for (int32_t a : loc.actors) push_unique(loc.countries, a);
+    }
+    loc.direct = !loc.countries.empty();
+    if (loc.countries.empty()) {
+      // No place for the event in its sentence: the article's focus country, preferring one on
+      // a theatre the sentence names, and never one of this sentence's actors.
+      int32_t best = -1;
+      auto better = [&](size_t c) {
+        if (focus_[c] == 0) return false;
+        if (best < 0) return true;
+        const auto b = static_cast<size_t>(best);
+        return focus_[c] > focus_[b] || (focus_[c] == focus_[b] && first_seen_[c] < first_seen_[b]);
+      };
+      for (int32_t t : loc.theatres) {
+        for (const auto& code : e_.gazetteer().theatres[static_cast<size_t>(t)].countries) {
+          const auto c = static_cast<size_t>(e_.gazetteer().by_code.at(code));
+          if (std::find(loc.actors.begin(), loc.actors.end(), static_cast<int32_t>(c)) == loc.actors.end() && better(c)) {
+            best = static_cast<int32_t>(c);
+          }
+        }
+      }
+      if (best < 0) {
+        for (size_t c = 0; c < focus_.size(); ++c) {
+          if (std::find(loc.actors.begin(), loc.actors.end(), static_cast<int32_t>(c)) == loc.actors.end() && better(c)) {
+            best = static_cast<int32_t>(c);
+          }
+        }
+      }
+      if (best >= 0) {
+        loc.countries.push_back(best);
+        if (opt_.explain) {
+          notes.push_back(fmt::format("located in {}: the article's focus", e_.gazetteer().countries[static_cast<size_t>(best)].code));
+        }
+      } else {
+        loc.countries = loc.actors;  // the actors act at home ("North Korea test-fired a missile")
+        if (opt_.explain && !loc.countries.empty()) notes.push_back("located at the actors: no other place");
+      }
+    }
+    return loc;
+  }
+
+  struct Accepted {
+    uint32_t sentence;
+    Match match;
+    Located where;
+  };
+
+  void accept(uint32_t si, const Match& m) {
+    std::vector<std::string> notes;
+    Located where = locate(m, notes);
+    if (opt_.explain) trace(si, m, "fired", notes);
+    accepted_.push_back({si, m, std::move(where)});
+  }
+
+  void build_signals() {
+    std::map<uint32_t, std::vector<const Accepted*>> by_type;
+    for (const auto& a : accepted_) by_type[e_.rules()[a.match.rule].type].push_back(&a);
+    const auto& gz = e_.gazetteer();
+    for (auto& [ti, list] : by_type) {
+      std::stable_sort(list.begin(), list.end(), [](const Accepted* a, const Accepted* b) {
+        return a->match.score > b->match.score;
+      });
+      Signal sig;
+      sig.type = e_.types()[ti].id;
+      sig.weight = e_.types()[ti].weight;
+      sig.score = list.front()->match.score;
+      std::vector<int32_t> countries, actors, theatres;
+      std::map<int32_t, int> votes;
+      for (const Accepted* a : list) {
+        if (a->where.direct) {
+          for (int32_t c : a->where.countries) ++votes[c];
+        }
+        for (int32_t c : a->where.actors) push_unique(actors, c);
+        for (int32_t t : a->where.theatres) push_unique(theatres, t);
+      }
+      if (votes.empty()) {
+        countries = list.front()->where.countries;
+      } else {
+        std::vector<std::pair<int, int32_t>> ranked;
+        for (auto [c, n] : votes) ranked.push_back({-n, c});
+        std::sort(ranked.begin(), ranked.end());
+        for (size_t i = 0; i < ranked.size() && i < 3; ++i) countries.push_back(ranked[i].second);
+      }
+      for (int32_t c : countries) {
+        sig.countries.push_back(gz.countries[static_cast<size_t>(c)].code);
+        for (auto& k : gz.region_keys(c)) {
+          if (std::find(sig.regions.begin(), sig.regions.end(), k) == sig.regions.end()) sig.regions.push_back(k);
+        }
+      }
+      for (int32_t c : actors) sig.actors.push_back(gz.countries[static_cast<size_t>(c)].code);
+      for (int32_t t : theatres) {
+        sig.theatres.push_back(gz.theatres[static_cast<size_t>(t)].id);
+        sig.regions.push_back("theatre:" + gz.theatres[static_cast<size_t>(t)].id);
+      }
+      std::set<std::string> mods;
+      std::set<uint32_t> used_sentences;
+      for (const Accepted* a : list) {
+        for (const auto& w : a->match.weakened) mods.insert(w);
+        if (sig.evidence.size() >= opt_.max_evidence || !used_sentences.insert(a->sentence).second) continue;
+        const auto& sent = doc_.sentences[a->sentence];
+        Evidence ev;
+        ev.sentence = doc_.text.substr(sent.span.begin, sent.span.end - sent.span.begin);
+        const bool title = sent.span.begin < doc_.title_size;
+        ev.field = title ? "title" : "text";
+        const uint32_t base = title ? 0 : doc_.body_offset;
+        ev.begin = sent.span.begin - base;
+        ev.end = sent.span.end - base;
+        for (const auto& h : a->match.hits) ev.terms.push_back(text_of(h));
+        ev.rule_id = e_.rules()[a->match.rule].def->id;
+        ev.revision = e_.rules()[a->match.rule].def->revision;
+        ev.score = a->match.score;
+        ev.modifiers = a->match.weakened;
+        sig.evidence.push_back(std::move(ev));
+      }
+      sig.modifiers.assign(mods.begin(), mods.end());
+      out_.signals.push_back(std::move(sig));
+    }
+  }
+
+  const Engine& e_;
+  const text::Document& doc_;
+  const DetectOptions& opt_;
+  Detection& out_;
+  std::string_view s_;
+  SentenceView view_;
+  std::vector<uint32_t> focus_;
+  std::vector<uint32_t> first_seen_;
+  std::vector<Accepted> accepted_;
+};
+
+}  // namespace
+
+Detection Detector::detect(const Engine& engine, const text::Document& doc) {
+  Detection out;
+  // Cheap when the scratch already fits; after a reload it grows for the new database.
+  if (!scratch_.prepare(engine)) {
+    out.truncated = true;
+    return out;
+  }
+  thread_local std::vector<Hit> hits;
+  thread_local std::string match_text;
+  thread_local std::vector<uint32_t> map;
+  hits.clear();
+  build_match_text(doc.folded, match_text, map);
+  ScanState st{&hits, options_.max_hits};
+  hs_scan(engine.database(), match_text.data(), static_cast<unsigned>(match_text.size()), 0,
+          scratch_.get(), on_match, &st);
+  // Back to text offsets, without the boundary spaces.
+  const auto& lengths = engine.lengths();
+  for (Hit& h : hits) {
+    uint32_t from = lengths[h.pattern] ? h.end - lengths[h.pattern] : h.begin;
+    uint32_t to = h.end;
+    if (from < to && match_text[from] == ' ') ++from;
+    if (to > from && match_text[to - 1] == ' ') --to;
+    h.begin = map[from];
+    h.end = to > from ? map[to - 1] + 1 : map[from];
+    // A prefix term ("deploy*") ends mid-word; evidence shows the whole word.
+    while (h.end < doc.folded.size() && text::separator_length(doc.folded, h.end) == 0) ++h.end;
+  }
+  out.truncated = st.truncated;
+  Run run(engine, doc, options_, out);
+  run.process(hits);
+  return out;
+}
+
+}  // namespace brinkwatch::detect

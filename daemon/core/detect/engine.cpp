@@ -1,0 +1,142 @@
+#include "core/detect/engine.h"
+
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace brinkwatch::detect {
+
+Engine::~Engine() {
+  if (db_) hs_free_database(db_);
+}
+
+Scratch::~Scratch() {
+  if (scratch_) hs_free_scratch(scratch_);
+}
+
+bool Scratch::prepare(const Engine& engine) {
+  return hs_alloc_scratch(engine.database(), &scratch_) == HS_SUCCESS;
+}
+
+std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer gazetteer,
+                                            std::vector<rules::TypeDef> types,
+                                            rules::Diagnostics& diags) {
+  const auto started = std::chrono::steady_clock::now();
+  std::shared_ptr<Engine> e(new Engine());
+  e->book_ = std::move(book);
+  e->gazetteer_ = std::move(gazetteer);
+  e->types_ = std::move(types);
+
+  std::map<std::string, uint32_t> lang_index;
+  auto lang_of = [&](const std::string& lang) {
+    auto [it, fresh] = lang_index.emplace(lang, static_cast<uint32_t>(e->langs_.size()));
+    if (fresh) e->langs_.push_back(lang);
+    return it->second;
+  };
+
+  std::map<std::string, uint32_t> by_expr;
+  std::vector<std::string> exprs;
+  std::vector<const rules::Term*> first_term;
+  auto add = [&](const rules::Term& term, const std::string& lang, Feature f) {
+    ++e->stats_.terms;
+    auto expr = rules::compile_term(term, lang, diags);
+    if (!expr) return;
+    auto [it, fresh] = by_expr.emplace(expr->expression, static_cast<uint32_t>(exprs.size()));
+    if (fresh) {
+      exprs.push_back(expr->expression);
+      e->lengths_.push_back(expr->som ? 0 : expr->length);
+      first_term.push_back(&term);
+      e->features_.emplace_back();
+      e->pattern_terms_.push_back(term.text);
+    }
+    e->features_[it->second].push_back(f);
+  };
+
+  std::map<std::string, uint32_t> type_index;
+  for (size_t i = 0; i < e->types_.size(); ++i) type_index[e->types_[i].id] = static_cast<uint32_t>(i);
+
+  const auto& bk = e->book_;
+  std::map<std::string, uint32_t> exception_index, modifier_index;  // "lang:name"
+  for (size_t i = 0; i < bk.exceptions.size(); ++i) {
+    const auto& ex = bk.exceptions[i];
+    exception_index[ex.lang + ":" + ex.name] = static_cast<uint32_t>(i);
+    for (const auto& t : ex.terms) add(t, ex.lang, {FeatureKind::exception, static_cast<uint32_t>(i), 0});
+  }
+  for (size_t i = 0; i < bk.modifiers.size(); ++i) {
+    const auto& md = bk.modifiers[i];
+    modifier_index[md.lang + ":" + md.name] = static_cast<uint32_t>(i);
+    for (const auto& t : md.cues) add(t, md.lang, {FeatureKind::modifier_cue, static_cast<uint32_t>(i), 0});
+  }
+  for (const auto& [lang, cues] : bk.cues) {
+    const uint32_t li = lang_of(lang);
+    for (const auto& t : cues.locative) add(t, lang, {FeatureKind::locative, li, 0});
+    for (const auto& t : cues.clause_breaks) add(t, lang, {FeatureKind::clause_break, li, 0});
+    for (const auto& [type, terms] : cues.actor_cues) {
+      for (const auto& t : terms) add(t, lang, {FeatureKind::actor_cue, li, type_index[type]});
+    }
+  }
+  for (size_t r = 0; r < bk.rules.size(); ++r) {
+    const auto& def = bk.rules[r];
+    CompiledRule cr;
+    cr.def = &def;
+    cr.type = type_index.at(def.type);
+    cr.lang = lang_of(def.lang);
+    for (const auto& name : def.unless) cr.unless.push_back(exception_index.at(def.lang + ":" + name));
+    for (size_t m = 0; m < bk.modifiers.size(); ++m) {
+      const auto& md = bk.modifiers[m];
+      if (md.lang != def.lang || def.ignore.count(md.name)) continue;
+      if (!md.types.empty() && !md.types.count(def.type)) continue;
+      cr.modifiers.push_back(static_cast<uint32_t>(m));
+    }
+    e->rules_.push_back(std::move(cr));
+    for (size_t c = 0; c < def.components.size(); ++c) {
+      for (const auto& t : def.components[c].terms) {
+        add(t, def.lang, {FeatureKind::component, static_cast<uint32_t>(r), static_cast<uint32_t>(c)});
+      }
+    }
+  }
+  for (size_t i = 0; i < e->gazetteer_.names.size(); ++i) {
+    const auto& pn = e->gazetteer_.names[i];
+    add(pn.term, pn.lang, {FeatureKind::place, static_cast<uint32_t>(i), 0});
+  }
+  if (diags.has_errors()) return nullptr;
+  if (exprs.empty()) {
+    diags.error("no-terms", "", 0, 0, "the rules and gazetteer define no terms at all");
+    return nullptr;
+  }
+
+  std::vector<const char*> cexprs;
+  std::vector<unsigned> flags, ids;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    cexprs.push_back(exprs[i].c_str());
+    // Literals know their length, so only regex terms pay for start-of-match tracking.
+    flags.push_back(e->lengths_[i] == 0 ? HS_FLAG_SOM_LEFTMOST : 0u);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                       HS_MODE_BLOCK, nullptr, &e->db_, &err) != HS_SUCCESS) {
+    if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < first_term.size()) {
+      const rules::Term& t = *first_term[static_cast<size_t>(err->expression)];
+      diags.error("bad-pattern", t.mark.file, t.mark.line, t.mark.column,
+                  fmt::format("term \"{}\" cannot be compiled: {}", t.text, err->message));
+    } else {
+      diags.error("bad-pattern", "", 0, 0,
+                  fmt::format("the matcher database cannot be compiled: {}", err ? err->message : "?"));
+    }
+    if (err) hs_free_compile_error(err);
+    return nullptr;
+  }
+  size_t bytes = 0;
+  hs_database_size(e->db_, &bytes);
+  e->stats_.patterns = exprs.size();
+  e->stats_.rules = e->rules_.size();
+  e->stats_.place_names = e->gazetteer_.names.size();
+  e->stats_.database_bytes = bytes;
+  e->stats_.compile_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return e;
+}
+
+}  // namespace brinkwatch::detect

@@ -1,0 +1,61 @@
+#include "core/pipeline.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace brinkwatch {
+
+text::Document prepare_document(const Article& article) {
+  const std::string title = text::repair_utf8(article.title);
+  if (!article.text.empty()) return text::make_document(title, text::repair_utf8(article.text));
+  return text::make_document(title, text::html_to_text(article.html));
+}
+
+namespace {
+
+nlohmann::json signal_json(const detect::Signal& s) {
+  nlohmann::json ev = nlohmann::json::array();
+  for (const auto& e : s.evidence) {
+    ev.push_back({{"sentence", e.sentence},
+                  {"field", e.field},
+                  {"begin", e.begin},
+                  {"end", e.end},
+                  {"terms", e.terms},
+                  {"rule", e.rule_id},
+                  {"revision", e.revision},
+                  {"score", std::round(e.score * 1000) / 1000},
+                  {"modifiers", e.modifiers}});
+  }
+  return {{"type", s.type},
+          {"score", std::round(s.score * 1000) / 1000},
+          {"countries", s.countries},
+          {"actors", s.actors},
+          {"theatres", s.theatres},
+          {"regions", s.regions},
+          {"modifiers", s.modifiers},
+          {"evidence", std::move(ev)}};
+}
+
+}  // namespace
+
+std::string to_json_line(const Article& article, const detect::Detection& detection,
+                         const std::string& ruleset_version) {
+  nlohmann::json sigs = nlohmann::json::array();
+  for (const auto& s : detection.signals) sigs.push_back(signal_json(s));
+  nlohmann::json j{{"id", article.id}};
+  if (!article.url.empty()) j["url"] = article.url;
+  if (!article.source.empty()) j["source"] = article.source;
+  if (!article.published_at.empty()) j["published_at"] = article.published_at;
+  j["ruleset"] = ruleset_version;
+  j["signals"] = std::move(sigs);
+  if (detection.truncated) j["truncated"] = true;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string error_json_line(size_t line_number, const Error& error) {
+  nlohmann::json j{{"line", line_number}, {"error", {{"code", error.code}, {"message", error.message}}}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace brinkwatch

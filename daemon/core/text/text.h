@@ -1,0 +1,83 @@
+// The text pipeline: from an article's raw title/text/html to a Document whose sentences keep
+// byte offsets into the text, with page chrome masked out and a case-folded copy for matching.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brinkwatch::text {
+
+// UTF-8 -------------------------------------------------------------------------------------
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
+// Returns `s` with every ill-formed sequence replaced by U+FFFD (maximal-subpart practice of
+// Unicode §3.9), and NUL and C0 controls other than \t \n \r replaced by a space.
+std::string repair_utf8(std::string_view s);
+
+// HTML ----------------------------------------------------------------------------------------
+
+// Converts an HTML document or fragment to plain text: tags dropped; <script>, <style>,
+// <noscript>, <template>, <svg>, <nav>, <header>, <footer>, <aside>, <form> content dropped;
+// block elements (p, div, br, li, h1-h6, tr, section, article, blockquote...) become line
+// breaks; entities decoded (named common ones, decimal, hex); runs of spaces collapsed.
+// Never throws, linear time, tolerant of unclosed tags and garbage. Output is valid UTF-8.
+std::string html_to_text(std::string_view html);
+
+// Normalisation ---------------------------------------------------------------------------------
+
+// A lower-cased copy of `s` with the SAME byte length, so offsets in the copy are offsets in `s`:
+// ASCII is lowered directly; other code points are lowered (utf8proc) only where the lower-case
+// form encodes to the same number of bytes, which holds for Latin, Greek, Cyrillic and Armenian.
+// Arabic and CJK have no case and pass through.
+std::string fold_case(std::string_view s);
+
+// Length in bytes of the separator (whitespace, ASCII punctuation, or common non-ASCII
+// punctuation: curly quotes, dashes, ellipsis, NBSP, guillemets, Arabic and CJK punctuation)
+// starting at `pos`; 0 when a word character starts there. Matching treats every separator
+// run as one space (detect/match_text.h).
+size_t separator_length(std::string_view s, size_t pos);
+
+// Documents -------------------------------------------------------------------------------------
+
+struct Span {
+  uint32_t begin = 0;  // byte offset, inclusive
+  uint32_t end = 0;    // byte offset, exclusive
+};
+
+struct Sentence {
+  Span span;            // into Document::text, trimmed of surrounding whitespace
+  bool in_title = false;
+  bool question = false;  // ends with '?' (or the Arabic/CJK question marks)
+};
+
+struct Document {
+  // The title, a blank line, then the body: what detection sees, and what evidence offsets
+  // point into. `title_size` bytes of title come first; body offsets are text offsets minus
+  // body_offset.
+  std::string text;
+  std::string folded;        // fold_case(text)
+  uint32_t title_size = 0;
+  uint32_t body_offset = 0;
+  std::vector<Span> chrome;  // masked page chrome (banners, nav, newsletter); sorted, disjoint
+  std::vector<Sentence> sentences;  // in order; never inside chrome
+};
+
+// Lines that are page chrome rather than article: donation and subscription banners,
+// newsletter sign-ups, share/follow/cookie bars, "Related stories" lists, bylines and datelines
+// alone on a line, copyright footers. Returns spans (whole lines) into `body`.
+std::vector<Span> find_chrome(std::string_view body);
+
+// Splits [begin, end) of `text` into sentences: at . ! ? (and 。！？؟) followed by space and
+// a non-lower-case start, at line breaks, and never after common abbreviations (Mr. Dr. Gen.
+// U.S. U.N. Jan. No. St. etc.) or inside decimals. Offsets are into `text`.
+std::vector<Span> split_sentences(std::string_view text, uint32_t begin, uint32_t end);
+
+// Builds the Document: title + "\n\n" + body (body already plain text, valid UTF-8), chrome
+// masked, sentences split outside chrome, folded copy made.
+Document make_document(std::string_view title, std::string_view body);
+
+}  // namespace brinkwatch::text

@@ -1,0 +1,85 @@
+// UTF-8 validation and repair. Most articles are ASCII or nearly so, hence the 8-byte fast path.
+#include <cstring>
+
+#include "core/text/text.h"
+#include "core/text/utf8_internal.h"
+
+namespace brinkwatch::text {
+namespace {
+
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Length of the leading run of s[i..] made of 8-byte blocks that are pure ASCII.
+size_t ascii_blocks(std::string_view s, size_t i) {
+  const size_t start = i;
+  while (i + 8 <= s.size()) {
+    uint64_t block = 0;
+    std::memcpy(&block, s.data() + i, 8);
+    if ((block & kHighBits) != 0) break;
+    i += 8;
+  }
+  return i - start;
+}
+
+bool is_bad_control(unsigned char c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; }
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    i += ascii_blocks(s, i);
+    if (i >= s.size()) break;
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const detail::Decoded d = detail::decode_utf8(s, i);
+    if (!d.ok) return false;
+    i += d.len;
+  }
+  return true;
+}
+
+std::string repair_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t run = ascii_blocks(s, i);
+    if (run > 0) {
+      // Controls are ASCII too, so the block still needs a per-byte look, but no decoding.
+      for (size_t k = i; k < i + run; ++k) {
+        out.push_back(is_bad_control(static_cast<unsigned char>(s[k])) ? ' ' : s[k]);
+      }
+      i += run;
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out.push_back(is_bad_control(c) ? ' ' : s[i]);
+      ++i;
+      continue;
+    }
+    const detail::Decoded d = detail::decode_utf8(s, i);
+    if (d.ok) {
+      out.append(s.data() + i, d.len);
+    } else {
+      detail::append_utf8(out, 0xFFFD);
+    }
+    i += d.len;
+  }
+  return out;
+}
+
+namespace detail {
+
+bool needs_repair(std::string_view s) {
+  for (const char c : s) {
+    if (is_bad_control(static_cast<unsigned char>(c))) return true;
+  }
+  return !is_valid_utf8(s);
+}
+
+}  // namespace detail
+}  // namespace brinkwatch::text
