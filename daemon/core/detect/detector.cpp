@@ -257,6 +257,13 @@ class Run {
       const auto& exd = e_.book().exceptions[ex];
       for (const auto& [idx, hit] : view_.exceptions) {
         if (idx != ex) continue;
+        // A word inside a matched term is not context ("games" in "war games"); a longer
+        // exception around it is ("hunger strike" around "strike").
+        bool inside_term = false;
+        for (const auto& mh : m.hits) {
+          inside_term |= hit.begin >= mh.begin && hit.end <= mh.end && (hit.end - hit.begin) < (mh.end - mh.begin);
+        }
+        if (inside_term) continue;
         if (exd.near && distance(hit, m.begin, m.end) > *exd.near) continue;
         m.veto = fmt::format("exception {} (\"{}\")", exd.name, text_of(hit));
         return;
