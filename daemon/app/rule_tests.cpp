@@ -1,6 +1,7 @@
 // `brinkwatch test`: YAML rule tests (tests/rules/**.yaml). Each case is article text and what
 // must come out: `expect` (the exact set of types, with countries/actors that must be among
 // those predicted), `includes` (types that must appear) or `excludes` (types that must not).
+// A case with `pending: "why"` is a known gap: its failure is reported as skipped, not failed.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -82,7 +83,7 @@ int cmd_test(const Args& args) {
   }
   config.detect.explain = args.explain;
   detect::Detector detector(config.detect);
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, skipped = 0;
   for (const auto& file : files) {
     YAML::Node root;
     try {
@@ -155,9 +156,20 @@ int cmd_test(const Args& args) {
           if (got.count(t)) problems.push_back(fmt::format("unexpected {} (rule {})", t, got[t]->evidence.empty() ? "?" : got[t]->evidence[0].rule_id));
         }
       }
+      const std::string pending = c["pending"] ? c["pending"].as<std::string>("") : "";
       if (problems.empty()) {
         ++passed;
         if (args.verbose) std::cout << fmt::format("ok   {}\n", name);
+        if (!pending.empty()) {
+          std::cout << fmt::format("NOTE {}: \"{}\" passes now: remove its pending: line\n", where, name);
+        }
+      } else if (!pending.empty()) {
+        // A known gap, documented in the case; reported, not failed (docs/quality.md lists them).
+        ++skipped;
+        if (args.verbose) {
+          std::cout << fmt::format("PEND {}: {} ({})\n", where, name, pending);
+          for (const auto& p : problems) std::cout << fmt::format("       {}\n", p);
+        }
       } else {
         ++failed;
         std::cout << fmt::format("FAIL {}: {}\n", where, name);
@@ -166,7 +178,7 @@ int cmd_test(const Args& args) {
       }
     }
   }
-  std::cout << fmt::format("rule tests: {} passed, {} failed\n", passed, failed);
+  std::cout << fmt::format("rule tests: {} passed, {} failed, {} skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }
 

@@ -41,7 +41,8 @@ bool word_byte(unsigned char c) {
 // The match text: the folded text with every separator run as one space and a space at each
 // end, so terms match as literals with spaces for word boundaries (rules::compile_term).
 // `map[i]` is the folded-text offset of match-text byte i.
-void build_match_text(std::string_view folded, std::string& out, std::vector<uint32_t>& map) {
+void build_match_text(std::string_view original, std::string_view folded, std::string& out,
+                      std::vector<uint32_t>& map) {
   out.clear();
   map.clear();
   out.reserve(folded.size() + 2);
@@ -57,6 +58,20 @@ void build_match_text(std::string_view folded, std::string& out, std::vector<uin
         map.push_back(static_cast<uint32_t>(i));
       }
       i += sep;
+      continue;
+    }
+    // "US" and "UK" in capitals are the countries, not the pronoun: match them as "U.S."/"U.K.".
+    const bool word_start = i == 0 || text::separator_length(folded, i - 1) > 0;
+    if (word_start && i + 2 <= original.size() && original[i] == 'U' &&
+        (original[i + 1] == 'S' || original[i + 1] == 'K') &&
+        (i + 2 == folded.size() || text::separator_length(folded, i + 2) > 0)) {
+      out += 'u';
+      map.push_back(static_cast<uint32_t>(i));
+      out += ' ';
+      map.push_back(static_cast<uint32_t>(i + 1));
+      out += folded[i + 1];
+      map.push_back(static_cast<uint32_t>(i + 1));
+      i += 2;
       continue;
     }
     out += folded[i];
@@ -371,6 +386,11 @@ class Run {
     std::vector<const PlaceHit*> places;
     for (const auto& p : view_.places) {
       bool inner = false;
+      // One name listed in several languages ("Venezuela" in en, es, fr) hits the same span.
+      for (const PlaceHit* q : places) {
+        inner |= q->hit.begin == p.hit.begin && q->hit.end == p.hit.end && q->name->country == p.name->country &&
+                 q->name->theatre == p.name->theatre;
+      }
       for (const auto& q : view_.places) {
         if (&q != &p && q.hit.begin <= p.hit.begin && q.hit.end >= p.hit.end &&
             (q.hit.end - q.hit.begin) > (p.hit.end - p.hit.begin)) {
@@ -590,7 +610,7 @@ Detection Detector::detect(const Engine& engine, const text::Document& doc) {
   thread_local std::string match_text;
   thread_local std::vector<uint32_t> map;
   hits.clear();
-  build_match_text(doc.folded, match_text, map);
+  build_match_text(doc.text, doc.folded, match_text, map);
   ScanState st{&hits, options_.max_hits};
   hs_scan(engine.database(), match_text.data(), static_cast<unsigned>(match_text.size()), 0,
           scratch_.get(), on_match, &st);
