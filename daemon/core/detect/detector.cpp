@@ -430,6 +430,9 @@ class Run {
       } else if (cue_before(view_.locatives, false)) {
         role = Role::location;
         why = "after a locative cue";
+      } else if (type.leaders_targeted && pn.kind == geo::NameKind::leader) {
+        role = Role::location;
+        why = "the leader the signal aims at";
       } else if (listed) {
         role = previous;
         why = "in a list";

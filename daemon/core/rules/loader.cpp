@@ -399,11 +399,11 @@ bool unspaced_language(std::string_view lang) {
 }
 
 std::vector<TypeDef> default_types() {
-  return {{"military_deployment", 6, false}, {"threat_of_force", 6, false},
-          {"use_of_force", 8, false},        {"regime_change_rhetoric", 5, false},
-          {"arms_transfer", 4, false},       {"coercive_measure", 4, false},
-          {"diplomatic_rupture", 4, true},   {"nuclear_posture", 8, false},
-          {"de_escalation", -4, true}};
+  return {{"military_deployment", 6, false, false}, {"threat_of_force", 6, false, false},
+          {"use_of_force", 8, false, false},        {"regime_change_rhetoric", 5, false, true},
+          {"arms_transfer", 4, false, false},       {"coercive_measure", 4, false, false},
+          {"diplomatic_rupture", 4, true, false},   {"nuclear_posture", 8, false, false},
+          {"de_escalation", -4, true, false}};
 }
 
 namespace {

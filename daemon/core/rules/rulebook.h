@@ -88,6 +88,7 @@ struct TypeDef {
   std::string id;
   double weight = 1.0;
   bool parties = false;  // locate at every party named (de-escalation, ruptures), not the target
+  bool leaders_targeted = false;  // a named leader is whom the signal aims at (regime change)
 };
 
 struct RuleBook {
