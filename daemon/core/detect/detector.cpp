@@ -160,6 +160,7 @@ class Run {
       return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
     });
     count_focus(hits);
+    count_document_exceptions(hits);
     size_t h = 0;
     for (uint32_t si = 0; si < doc_.sentences.size(); ++si) {
       const auto& sent = doc_.sentences[si];
@@ -199,6 +200,25 @@ class Run {
         focus_[static_cast<size_t>(pn.country)] += sent.in_title ? 2 : 1;
         first_seen_[static_cast<size_t>(pn.country)] =
             std::min(first_seen_[static_cast<size_t>(pn.country)], hit.begin);
+      }
+    }
+  }
+
+  // Distinct terms per exception over the article's sentences, for document-scope exceptions.
+  void count_document_exceptions(const std::vector<Hit>& hits) {
+    const auto& exceptions = e_.book().exceptions;
+    doc_exception_.assign(exceptions.size(), false);
+    std::vector<std::vector<uint32_t>> seen(exceptions.size());
+    size_t si = 0;
+    for (const auto& hit : hits) {
+      while (si < doc_.sentences.size() && doc_.sentences[si].span.end <= hit.begin) ++si;
+      if (si >= doc_.sentences.size()) break;
+      if (hit.begin < doc_.sentences[si].span.begin) continue;
+      for (const auto& f : e_.features()[hit.pattern]) {
+        if (f.kind != FeatureKind::exception || exceptions[f.a].document == 0) continue;
+        auto& s = seen[f.a];
+        if (std::find(s.begin(), s.end(), hit.pattern) == s.end()) s.push_back(hit.pattern);
+        if (s.size() >= static_cast<size_t>(exceptions[f.a].document)) doc_exception_[f.a] = true;
       }
     }
   }
@@ -270,6 +290,10 @@ class Run {
     }
     for (uint32_t ex : cr.unless) {
       const auto& exd = e_.book().exceptions[ex];
+      if (doc_exception_[ex]) {
+        m.veto = fmt::format("exception {} (the article has {} or more of its terms)", exd.name, exd.document);
+        return;
+      }
       for (const auto& [idx, hit] : view_.exceptions) {
         if (idx != ex) continue;
         // A word inside a matched term is not context ("games" in "war games"); a longer
@@ -597,6 +621,7 @@ class Run {
   SentenceView view_;
   std::vector<uint32_t> focus_;
   std::vector<uint32_t> first_seen_;
+  std::vector<bool> doc_exception_;  // by exception: its document threshold is reached
   std::vector<Accepted> accepted_;
 };
 

@@ -194,13 +194,14 @@ void read_file(const Source& src, const std::set<std::string>& types, Merged& m,
           r.error(kv.second, "wrong-type", fmt::format("exception \"{}\" must be a mapping with terms:", e.name));
           continue;
         }
-        r.check_keys(kv.second, {"terms", "near", "description"}, fmt::format("exception \"{}\"", e.name));
+        r.check_keys(kv.second, {"terms", "near", "document", "description"}, fmt::format("exception \"{}\"", e.name));
         if (!kv.second["terms"]) {
           r.error(kv.second, "missing-key", fmt::format("exception \"{}\" needs terms:", e.name));
           continue;
         }
         e.terms = r.terms(kv.second["terms"], fmt::format("exception \"{}\" terms", e.name));
         if (kv.second["near"]) e.near = r.integer(kv.second["near"], "near", 0, 100);
+        if (kv.second["document"]) e.document = r.integer(kv.second["document"], "document", 1, 1000).value_or(0);
         m.exceptions.push_back(std::move(e));
       }
     }

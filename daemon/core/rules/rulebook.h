@@ -47,6 +47,10 @@ struct ExceptionDef {
   std::string lang;
   std::vector<Term> terms;
   std::optional<int> near;  // words from the match; nullopt = anywhere in the sentence
+  // Also applies, anywhere in the article, when the article holds at least this many distinct
+  // terms of the exception: the article is about sport (or film, or software), so its war
+  // words are figurative. 0 = sentence scope only.
+  int document = 0;
   Mark mark;
 };
 
