@@ -96,6 +96,9 @@ int words(std::string_view s, uint32_t a, uint32_t b) {
   return n;
 }
 
+// Places further than this many words from a match are not attributed to it.
+constexpr int kMaxRoleDistance = 10;
+
 bool overlaps(const Hit& x, const Hit& y) { return x.begin < y.end && y.begin < x.end; }
 
 struct PlaceHit {
@@ -111,6 +114,7 @@ struct SentenceView {
   std::vector<PlaceHit> places;
   std::vector<std::pair<uint32_t, Hit>> locatives;  // lang, hit
   std::vector<std::pair<uint32_t, Hit>> breaks;     // lang, hit
+  std::vector<std::pair<uint32_t, Hit>> determiners;  // lang, hit
   std::vector<std::pair<uint32_t, Hit>> actor_cues; // type, hit (lang in the feature)
   std::vector<uint32_t> actor_cue_langs;
 
@@ -124,6 +128,7 @@ struct SentenceView {
     places.clear();
     locatives.clear();
     breaks.clear();
+    determiners.clear();
     actor_cues.clear();
     actor_cue_langs.clear();
   }
@@ -239,6 +244,7 @@ class Run {
         case FeatureKind::place: view_.places.push_back({hit, &e_.gazetteer().names[f.a]}); break;
         case FeatureKind::locative: view_.locatives.push_back({f.a, hit}); break;
         case FeatureKind::clause_break: view_.breaks.push_back({f.a, hit}); break;
+        case FeatureKind::determiner: view_.determiners.push_back({f.a, hit}); break;
         case FeatureKind::actor_cue:
           view_.actor_cues.push_back({f.b, hit});
           view_.actor_cue_langs.push_back(f.a);
@@ -424,6 +430,8 @@ class Run {
       if (!inner) places.push_back(&p);
     }
     enum class Role { none, location, actor };
+    std::vector<int32_t> positional_actors;  // actors only because they stand before the event
+    bool cued_actor = false;                 // some actor was named by the type's actor cue
     Role previous = Role::none;
     uint32_t previous_end = 0;
     for (const PlaceHit* p : places) {
@@ -433,7 +441,17 @@ class Run {
           const auto& [k, hit] = cues[i];
           if (want_type && k != cr.type) continue;
           if (!want_type && k != cr.lang) continue;
-          if (hit.end <= p->hit.begin && words(s_, hit.end, p->hit.begin) <= 2) return true;
+          // "in Iraq", "in northern Iraq", "in the northern Iraqi city": one word between cue
+          // and place, or two when the first is a determiner — so the infinitive
+          // "to deter possible US…" is no cue.
+          if (hit.end > p->hit.begin) continue;
+          const int gap = words(s_, hit.end, p->hit.begin);
+          if (gap <= 1) return true;
+          if (gap == 2) {
+            for (const auto& [dl, det] : view_.determiners) {
+              if (dl == cr.lang && det.begin >= hit.end && words(s_, hit.end, det.begin) == 0) return true;
+            }
+          }
         }
         return false;
       };
@@ -477,6 +495,17 @@ class Run {
         role = qualifies ? Role::actor : Role::location;
         why = qualifies ? "qualifies the actor's forces" : "after the event";
       }
+      // Without a cue, a place far from the event in a long sentence belongs to another
+      // clause's story.
+      const bool by_position = why == "before the event" || why == "after the event";
+      if (by_position && distance(p->hit, m.begin, m.end) > kMaxRoleDistance) {
+        if (opt_.explain) {
+          notes.push_back(fmt::format("\"{}\" ignored: no cue and more than {} words from the event", text_of(p->hit), kMaxRoleDistance));
+        }
+        continue;
+      }
+      if (role == Role::actor && by_position) positional_actors.push_back(pn.country);
+      if (role == Role::actor && why == "after an actor cue") cued_actor = true;
       previous = role;
       previous_end = p->hit.end;
       if (pn.theatre >= 0) {
@@ -495,6 +524,12 @@ class Run {
     }
     if (type.parties) {
       for (int32_t a : loc.actors) push_unique(loc.countries, a);
+    }
+    // "Venezuela is seeking missiles from China": once the supplier is cued, the subject is the
+    // other party, where the signal lands.
+    if (loc.countries.empty() && cued_actor) {
+      for (int32_t c : positional_actors) push_unique(loc.countries, c);
+      if (opt_.explain && !loc.countries.empty()) notes.push_back("the subject is the receiving party: the actor is cued");
     }
     loc.direct = !loc.countries.empty();
     if (loc.countries.empty()) {

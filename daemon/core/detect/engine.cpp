@@ -72,6 +72,7 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     const uint32_t li = lang_of(lang);
     for (const auto& t : cues.locative) add(t, lang, {FeatureKind::locative, li, 0});
     for (const auto& t : cues.clause_breaks) add(t, lang, {FeatureKind::clause_break, li, 0});
+    for (const auto& t : cues.determiners) add(t, lang, {FeatureKind::determiner, li, 0});
     for (const auto& [type, terms] : cues.actor_cues) {
       for (const auto& t : terms) add(t, lang, {FeatureKind::actor_cue, li, type_index[type]});
     }

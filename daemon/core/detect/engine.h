@@ -23,6 +23,7 @@ enum class FeatureKind : uint8_t {
   place,         // a = gazetteer name
   locative,      // a = language (index into Engine::langs)
   clause_break,  // a = language
+  determiner,    // a = language
   actor_cue,     // a = language, b = type
 };
 

@@ -273,11 +273,15 @@ void read_file(const Source& src, const std::set<std::string>& types, Merged& m,
     if (!at.IsMap()) {
       r.error(at, "wrong-type", "attribution must be a mapping");
     } else {
-      r.check_keys(at, {"locative", "clause_breaks", "actor_cues"}, "attribution");
+      r.check_keys(at, {"locative", "clause_breaks", "determiners", "actor_cues"}, "attribution");
       auto& cues = m.cues[lang];
       if (at["locative"]) {
         auto t = r.terms(at["locative"], "locative");
         cues.locative.insert(cues.locative.end(), t.begin(), t.end());
+      }
+      if (at["determiners"]) {
+        auto t = r.terms(at["determiners"], "determiners");
+        cues.determiners.insert(cues.determiners.end(), t.begin(), t.end());
       }
       if (at["clause_breaks"]) {
         auto t = r.terms(at["clause_breaks"], "clause_breaks");
@@ -631,6 +635,7 @@ RuleBook load_rules(const std::vector<Source>& sources, const std::vector<TypeDe
     LanguageCues c;
     expand(cues.locative, lang, m, c.locative, diags);
     expand(cues.clause_breaks, lang, m, c.clause_breaks, diags);
+    expand(cues.determiners, lang, m, c.determiners, diags);
     for (auto& [type, terms] : cues.actor_cues) expand(terms, lang, m, c.actor_cues[type], diags);
     book.cues[lang] = std::move(c);
   }

@@ -85,6 +85,7 @@ struct RuleDef {
 struct LanguageCues {
   std::vector<Term> locative;      // "in", "near", "toward": the next place is where it happens
   std::vector<Term> clause_breaks; // modifiers do not reach across these
+  std::vector<Term> determiners;   // "the", "its": may stand between a locative cue and its place
   std::map<std::string, std::vector<Term>> actor_cues;  // by type: "from" for arms transfers
 };
 
