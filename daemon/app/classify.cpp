@@ -58,6 +58,9 @@ int cmd_classify(const Args& args) {
       article = decoder.decode(line);
     } else if (line.size() > config.limits.max_bytes) {
       article = Error{"too_large", fmt::format("the line is {} bytes; the limit is {}", line.size(), config.limits.max_bytes)};
+    } else if (!text::is_valid_utf8(line)) {
+      // Plain text must be text: binary garbage is an error, not an article of U+FFFD.
+      article = Error{"invalid_utf8", "the line is neither JSON nor valid UTF-8 text"};
     } else {
       Article a;
       a.text = line;

@@ -56,6 +56,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
       hh > 23 || mm > 59 || ss > 60) {
     return std::nullopt;
   }
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (mon == 2 && day == 29 && !leap) return std::nullopt;
   size_t pos = 19;
   int millis = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -65,6 +65,6 @@ std::optional<int64_t> parse_rfc3339(std::string_view s);
 std::string format_rfc3339(int64_t unix_ms);
 
 // 64-bit FNV-1a, for derived ids and fingerprints (not for security).
-uint64_t fnv1a64(std::string_view data, uint64_t seed = 1469598103934665603ULL);
+uint64_t fnv1a64(std::string_view data, uint64_t seed = 14695981039346656037ULL);
 
 }  // namespace brinkwatch

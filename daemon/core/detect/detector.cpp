@@ -155,10 +155,56 @@ void push_unique(std::vector<int32_t>& v, int32_t x) {
   if (x >= 0 && std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
 
+// Scans a database over (part of) the match text and turns hits into text offsets.
+struct Scanner {
+  const Engine& engine;
+  const text::Document& doc;
+  const std::string& match_text;
+  const std::vector<uint32_t>& map;
+  hs_scratch_t* scratch;
+  size_t max_hits;
+  bool truncated = false;
+
+  // Scans match_text[from, to) with `db`, appending hits (in text offsets) to `out`.
+  void scan(const hs_database_t* db, uint32_t from, uint32_t to, std::vector<Hit>& out) {
+    const size_t first = out.size();
+    ScanState st{&out, max_hits};
+    hs_scan(db, match_text.data() + from, to - from, 0, scratch, on_match, &st);
+    truncated |= st.truncated;
+    const auto& lengths = engine.lengths();
+    for (size_t i = first; i < out.size(); ++i) {
+      Hit& h = out[i];
+      uint32_t b = lengths[h.pattern] ? h.end - lengths[h.pattern] : h.begin;
+      uint32_t e = h.end;
+      b += from;
+      e += from;
+      // Without the boundary spaces, back to text offsets.
+      if (b < e && match_text[b] == ' ') ++b;
+      if (e > b && match_text[e - 1] == ' ') --e;
+      h.begin = map[b];
+      h.end = e > b ? map[e - 1] + 1 : map[b];
+      // A prefix term ("deploy*") ends mid-word; evidence shows the whole word.
+      while (h.end < doc.folded.size() && text::separator_length(doc.folded, h.end) == 0) ++h.end;
+    }
+  }
+
+  // The context scan over one sentence, with the spaces that bound its first and last words.
+  void scan_context(const text::Span& span, std::vector<Hit>& out) {
+    const hs_database_t* db = engine.context_database();
+    if (!db) return;
+    auto from = static_cast<uint32_t>(std::lower_bound(map.begin(), map.end(), span.begin) - map.begin());
+    auto to = static_cast<uint32_t>(std::lower_bound(map.begin(), map.end(), span.end) - map.begin());
+    if (from > 0 && match_text[from - 1] == ' ') --from;
+    if (to < match_text.size() && match_text[to] == ' ') ++to;
+    if (to > from) scan(db, from, to, out);
+  }
+};
+
 class Run {
  public:
-  Run(const Engine& e, const text::Document& doc, const DetectOptions& opt, Detection& out)
-      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded) {}
+  Run(const Engine& e, const text::Document& doc, const DetectOptions& opt, Detection& out,
+      Scanner& scanner)
+      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded), scanner_(scanner) {}
 
   void process(std::vector<Hit>& hits) {
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
@@ -174,9 +220,15 @@ class Run {
       bool any_component = false;
       for (size_t k = h; k < hits.size() && hits[k].begin < sent.span.end; ++k) {
         if (hits[k].end > sent.span.end) continue;
-        any_component |= add_to_view(hits[k]);
+        any_component |= add_to_view(hits[k], false);
       }
-      if (any_component) confirm(si);
+      if (!any_component) continue;
+      context_hits_.clear();
+      scanner_.scan_context(sent.span, context_hits_);
+      for (const Hit& ch : context_hits_) {
+        if (ch.begin >= sent.span.begin && ch.end <= sent.span.end) add_to_view(ch, true);
+      }
+      confirm(si);
     }
     build_signals();
   }
@@ -228,9 +280,12 @@ class Run {
     }
   }
 
-  bool add_to_view(const Hit& hit) {
+  // Main-scan hits carry the main features, context-scan hits the context ones; a pattern in
+  // both databases would otherwise be counted twice.
+  bool add_to_view(const Hit& hit, bool context) {
     bool component = false;
     for (const auto& f : e_.features()[hit.pattern]) {
+      if (is_context(f.kind) != context) continue;
       switch (f.kind) {
         case FeatureKind::component: {
           auto& comps = view_.components[f.a];
@@ -657,6 +712,8 @@ class Run {
   std::vector<uint32_t> focus_;
   std::vector<uint32_t> first_seen_;
   std::vector<bool> doc_exception_;  // by exception: its document threshold is reached
+  Scanner& scanner_;
+  std::vector<Hit> context_hits_;
   std::vector<Accepted> accepted_;
 };
 
@@ -674,24 +731,11 @@ Detection Detector::detect(const Engine& engine, const text::Document& doc) {
   thread_local std::vector<uint32_t> map;
   hits.clear();
   build_match_text(doc.text, doc.folded, match_text, map);
-  ScanState st{&hits, options_.max_hits};
-  hs_scan(engine.database(), match_text.data(), static_cast<unsigned>(match_text.size()), 0,
-          scratch_.get(), on_match, &st);
-  // Back to text offsets, without the boundary spaces.
-  const auto& lengths = engine.lengths();
-  for (Hit& h : hits) {
-    uint32_t from = lengths[h.pattern] ? h.end - lengths[h.pattern] : h.begin;
-    uint32_t to = h.end;
-    if (from < to && match_text[from] == ' ') ++from;
-    if (to > from && match_text[to - 1] == ' ') --to;
-    h.begin = map[from];
-    h.end = to > from ? map[to - 1] + 1 : map[from];
-    // A prefix term ("deploy*") ends mid-word; evidence shows the whole word.
-    while (h.end < doc.folded.size() && text::separator_length(doc.folded, h.end) == 0) ++h.end;
-  }
-  out.truncated = st.truncated;
-  Run run(engine, doc, options_, out);
+  Scanner scanner{engine, doc, match_text, map, scratch_.get(), options_.max_hits};
+  scanner.scan(engine.database(), 0, static_cast<uint32_t>(match_text.size()), hits);
+  Run run(engine, doc, options_, out, scanner);
   run.process(hits);
+  out.truncated = scanner.truncated;
   return out;
 }
 

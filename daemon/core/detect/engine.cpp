@@ -9,6 +9,7 @@ namespace brinkwatch::detect {
 
 Engine::~Engine() {
   if (db_) hs_free_database(db_);
+  if (context_db_) hs_free_database(context_db_);
 }
 
 Scratch::~Scratch() {
@@ -16,7 +17,9 @@ Scratch::~Scratch() {
 }
 
 bool Scratch::prepare(const Engine& engine) {
-  return hs_alloc_scratch(engine.database(), &scratch_) == HS_SUCCESS;
+  // One scratch serves both databases: hs_alloc_scratch grows it to fit each.
+  if (hs_alloc_scratch(engine.database(), &scratch_) != HS_SUCCESS) return false;
+  return !engine.context_database() || hs_alloc_scratch(engine.context_database(), &scratch_) == HS_SUCCESS;
 }
 
 std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer gazetteer,
@@ -107,19 +110,37 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     return nullptr;
   }
 
-  std::vector<const char*> cexprs;
-  std::vector<unsigned> flags, ids;
+  // Two databases (DESIGN.md, detect/): the MAIN one holds what decides whether a sentence is a
+  // candidate and what the article is about (rule terms, exceptions, places) and is scanned over
+  // the whole article; the CONTEXT one holds the frequent little words that only matter around a
+  // candidate (modifier cues, locatives, determiners, clause breaks, actor cues) and is scanned
+  // over candidate sentences only. Most sentences are never candidates, so "the", "in" and "not"
+  // are not matched across the whole article.
+  std::vector<unsigned> main_ids, context_ids;
   for (size_t i = 0; i < exprs.size(); ++i) {
-    cexprs.push_back(exprs[i].c_str());
-    // Literals know their length, so only regex terms pay for start-of-match tracking.
-    flags.push_back(e->lengths_[i] == 0 ? HS_FLAG_SOM_LEFTMOST : 0u);
-    ids.push_back(static_cast<unsigned>(i));
+    bool main = false, context = false;
+    for (const Feature& f : e->features_[i]) {
+      (is_context(f.kind) ? context : main) = true;
+    }
+    if (main) main_ids.push_back(static_cast<unsigned>(i));
+    if (context) context_ids.push_back(static_cast<unsigned>(i));
   }
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                       HS_MODE_BLOCK, nullptr, &e->db_, &err) != HS_SUCCESS) {
-    if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < first_term.size()) {
-      const rules::Term& t = *first_term[static_cast<size_t>(err->expression)];
+  auto compile = [&](const std::vector<unsigned>& ids, hs_database_t** db) {
+    if (ids.empty()) return true;
+    std::vector<const char*> cexprs;
+    std::vector<unsigned> flags;
+    for (unsigned id : ids) {
+      cexprs.push_back(exprs[id].c_str());
+      // Literals know their length, so only regex terms pay for start-of-match tracking.
+      flags.push_back(e->lengths_[id] == 0 ? HS_FLAG_SOM_LEFTMOST : 0u);
+    }
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), static_cast<unsigned>(ids.size()),
+                         HS_MODE_BLOCK, nullptr, db, &err) == HS_SUCCESS) {
+      return true;
+    }
+    if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < ids.size()) {
+      const rules::Term& t = *first_term[ids[static_cast<size_t>(err->expression)]];
       diags.error("bad-pattern", t.mark.file, t.mark.line, t.mark.column,
                   fmt::format("term \"{}\" cannot be compiled: {}", t.text, err->message));
     } else {
@@ -127,10 +148,17 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
                   fmt::format("the matcher database cannot be compiled: {}", err ? err->message : "?"));
     }
     if (err) hs_free_compile_error(err);
+    return false;
+  };
+  if (!compile(main_ids, &e->db_) || !compile(context_ids, &e->context_db_)) return nullptr;
+  if (!e->db_) {
+    diags.error("no-terms", "", 0, 0, "the rules and gazetteer define no rule terms or places");
     return nullptr;
   }
-  size_t bytes = 0;
+  size_t bytes = 0, context_bytes = 0;
   hs_database_size(e->db_, &bytes);
+  if (e->context_db_) hs_database_size(e->context_db_, &context_bytes);
+  bytes += context_bytes;
   e->stats_.patterns = exprs.size();
   e->stats_.rules = e->rules_.size();
   e->stats_.place_names = e->gazetteer_.names.size();

@@ -27,6 +27,12 @@ enum class FeatureKind : uint8_t {
   actor_cue,     // a = language, b = type
 };
 
+// Context features are only looked for around candidate matches (see Engine::build).
+constexpr bool is_context(FeatureKind k) {
+  return k == FeatureKind::modifier_cue || k == FeatureKind::locative || k == FeatureKind::clause_break ||
+         k == FeatureKind::determiner || k == FeatureKind::actor_cue;
+}
+
 struct Feature {
   FeatureKind kind;
   uint32_t a = 0;
@@ -62,6 +68,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   const hs_database_t* database() const { return db_; }
+  const hs_database_t* context_database() const { return context_db_; }  // may be null
   const std::vector<std::vector<Feature>>& features() const { return features_; }
   const std::vector<std::string>& pattern_terms() const { return pattern_terms_; }
   // Match length of each literal pattern; 0 for regex patterns (Hyperscan reports their start).
@@ -77,6 +84,7 @@ class Engine {
  private:
   Engine() = default;
   hs_database_t* db_ = nullptr;
+  hs_database_t* context_db_ = nullptr;
   std::vector<std::vector<Feature>> features_;  // by pattern id
   std::vector<std::string> pattern_terms_;      // a representative term text, by pattern id
   std::vector<uint32_t> lengths_;               // by pattern id

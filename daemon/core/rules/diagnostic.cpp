@@ -18,7 +18,7 @@ std::string Diagnostic::json() const {
                    {"line", line},
                    {"column", column},
                    {"message", message}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void Diagnostics::error(std::string code, std::string file, int line, int column,

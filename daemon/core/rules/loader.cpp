@@ -596,7 +596,7 @@ RuleBook load_rules(const std::vector<Source>& sources, const std::vector<TypeDe
   std::set<std::string> type_ids;
   for (const auto& t : types) type_ids.insert(t.id);
   Merged m;
-  uint64_t version_hash = 1469598103934665603ULL;
+  uint64_t version_hash = 14695981039346656037ULL;
   for (const auto& src : sources) {
     read_file(src, type_ids, m, diags);
     version_hash = fnv1a64(src.name, version_hash);

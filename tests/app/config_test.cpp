@@ -1,0 +1,217 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "app/config.h"
+
+namespace brinkwatch::app {
+namespace {
+namespace fs = std::filesystem;
+
+// A scratch folder per test, removed afterwards.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           (std::string("brinkwatch_config_test_") + info->name() + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "rules");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& rel, const std::string& content) {
+    const fs::path p = dir_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p.string();
+  }
+
+  fs::path dir_;
+};
+
+constexpr const char* kRule =
+    "lang: en\nrules:\n  - id: r1\n    type: use_of_force\n    any: [shelled]\n";
+constexpr const char* kGeo =
+    "countries:\n  - code: VE\n    name: Venezuela\n    names: {en: [Venezuela]}\n";
+
+TEST_F(ConfigTest, MinimalConfigLoadsAndBuilds) {
+  write("rules/a.yaml", kRule);
+  write("geo.yaml", kGeo);
+  const std::string path = write("bw.yaml", "detect:\n  rules: [rules/*.yaml]\n  gazetteer: [geo.yaml]\n  min_score: 0.7\n"
+                                            "input:\n  max_message_bytes: 2048\n  fields:\n    title: [name]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  EXPECT_EQ(c.rule_globs, (std::vector<std::string>{"rules/*.yaml"}));
+  EXPECT_DOUBLE_EQ(c.detect.min_score, 0.7);
+  EXPECT_EQ(c.detect.max_evidence, 3u);
+  EXPECT_EQ(c.limits.max_bytes, 2048u);
+  EXPECT_EQ(c.fields.title, (std::vector<std::string>{"name"}));
+  EXPECT_EQ(c.fields.text, (FieldMap{}.text));
+  auto engine = load_engine(c, diags);
+  ASSERT_TRUE(engine) << diags.str();
+  EXPECT_EQ(engine->stats().rules, 1u);
+  EXPECT_EQ(engine->stats().place_names, 1u);
+}
+
+TEST_F(ConfigTest, UnknownKeysWithFileLineColumn) {
+  const std::string path = write("bw.yaml",
+                                 "detect:\n"
+                                 "  rules: [rules/*.yaml]\n"
+                                 "  min_scor: 0.5\n"
+                                 "inputs: {}\n");
+  rules::Diagnostics diags;
+  load_config(path, diags);
+  EXPECT_EQ(diags.str(),
+            path + ":4:1: error[unknown-key]: unknown key \"inputs\" in the config; expected one of: detect, input\n" +
+            path + ":3:3: error[unknown-key]: unknown key \"min_scor\" in detect; expected one of: rules, gazetteer, "
+                   "min_score, max_evidence, max_hits\n");
+}
+
+TEST_F(ConfigTest, UnknownFieldName) {
+  const std::string path = write("bw.yaml", "detect:\n  rules: [r.yaml]\ninput:\n  fields:\n    headline: [h]\n");
+  rules::Diagnostics diags;
+  load_config(path, diags);
+  EXPECT_EQ(diags.str(), path + ":5:5: error[unknown-key]: unknown key \"headline\" in input.fields; expected one of: "
+                                "id, url, source, published_at, lang, title, text, html\n");
+}
+
+TEST_F(ConfigTest, WrongTypes) {
+  const std::string path = write("bw.yaml",
+                                 "detect:\n"
+                                 "  rules: {a: b}\n"
+                                 "  min_score: high\n"
+                                 "  max_evidence: 1000\n"
+                                 "input:\n"
+                                 "  max_json_depth: [1]\n"
+                                 "  fields:\n"
+                                 "    title: [[nested]]\n");
+  rules::Diagnostics diags;
+  load_config(path, diags);
+  EXPECT_EQ(diags.str(),
+            path + ":2:10: error[wrong-type]: detect.rules must be a list of strings\n" +
+            path + ":3:14: error[wrong-type]: detect.min_score must be a number\n" +
+            path + ":4:17: error[bad-value]: detect.max_evidence must be between 1 and 100\n" +
+            path + ":2:3: error[missing-key]: detect.rules must name at least one rules file\n" +
+            path + ":6:19: error[wrong-type]: input.max_json_depth must be a number\n" +
+            path + ":8:13: error[wrong-type]: each entry of input.fields.title must be a string\n");
+}
+
+TEST_F(ConfigTest, NotAMappingAndSyntaxErrors) {
+  {
+    const std::string path = write("list.yaml", "- a\n- b\n");
+    rules::Diagnostics diags;
+    load_config(path, diags);
+    EXPECT_EQ(diags.str(), path + ":1:1: error[wrong-type]: the config must be a mapping (detect:, input:, ...)\n");
+  }
+  {
+    const std::string path = write("bad.yaml", "detect:\n  rules: [a\n");
+    rules::Diagnostics diags;
+    load_config(path, diags);
+    ASSERT_EQ(diags.items().size(), 1u);
+    EXPECT_EQ(diags.items()[0].code, "yaml-syntax");
+    EXPECT_EQ(diags.items()[0].file, path);
+    EXPECT_GT(diags.items()[0].line, 0);
+  }
+  {
+    const std::string path = write("nodetect.yaml", "input: {}\n");
+    rules::Diagnostics diags;
+    load_config(path, diags);
+    EXPECT_EQ(diags.str(), path + ":1:1: error[missing-key]: the config needs a detect: section naming rules: and gazetteer:\n");
+  }
+}
+
+TEST_F(ConfigTest, MissingFile) {
+  rules::Diagnostics diags;
+  const std::string path = (dir_ / "absent.yaml").string();
+  load_config(path, diags);
+  EXPECT_EQ(diags.str(), path + ": error[cannot-read]: cannot read the config file\n");
+}
+
+TEST_F(ConfigTest, ResolveInsideRefusesEscapes) {
+  const std::string path = write("bw.yaml", "detect:\n  rules: [r.yaml]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  std::string why;
+  EXPECT_TRUE(resolve_inside(c, "rules/a.yaml", why));
+  EXPECT_TRUE(resolve_inside(c, "rules/../geo.yaml", why));
+  EXPECT_TRUE(resolve_inside(c, (dir_ / "rules" / "x.yaml").string(), why));
+  const auto canon = fs::weakly_canonical(dir_).string();
+  EXPECT_FALSE(resolve_inside(c, "../outside.yaml", why));
+  EXPECT_EQ(why, "\"../outside.yaml\" is outside the config folder " + canon +
+                     "; rule and gazetteer files must live inside it");
+  EXPECT_FALSE(resolve_inside(c, "/etc/passwd", why));
+  EXPECT_FALSE(resolve_inside(c, "rules/../../x.yaml", why));
+}
+
+TEST_F(ConfigTest, ResolveInsideFollowsSymlinks) {
+  const fs::path outside = dir_.string() + "_outside";
+  fs::create_directories(outside);
+  std::ofstream(outside / "evil.yaml") << kRule;
+  fs::create_directory_symlink(outside, dir_ / "link");
+  const std::string path = write("bw.yaml", "detect:\n  rules: [link/evil.yaml]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  std::string why;
+  EXPECT_FALSE(resolve_inside(c, "link/evil.yaml", why));
+  fs::remove_all(outside);
+}
+
+TEST_F(ConfigTest, RulesOutsideTheConfigFolderAreRefused) {
+  write("geo.yaml", kGeo);
+  const std::string path = write("bw.yaml", "detect:\n  rules: [../elsewhere/*.yaml]\n  gazetteer: [/etc/hostname]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  EXPECT_FALSE(load_engine(c, diags));
+  ASSERT_EQ(diags.items().size(), 2u);
+  EXPECT_EQ(diags.items()[0].code, "outside-config-dir");
+  EXPECT_EQ(diags.items()[0].file, path);
+  EXPECT_NE(diags.items()[0].message.find("\"../elsewhere/*.yaml\" is outside the config folder"), std::string::npos);
+  EXPECT_EQ(diags.items()[1].code, "outside-config-dir");
+}
+
+TEST_F(ConfigTest, GlobMatchingNothing) {
+  write("geo.yaml", kGeo);
+  const std::string path = write("bw.yaml", "detect:\n  rules: [rules/none*.yaml]\n  gazetteer: [geo.yaml]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  EXPECT_FALSE(load_engine(c, diags));
+  EXPECT_EQ(diags.str(), path + ": error[no-such-file]: detect.rules: nothing matches \"rules/none*.yaml\"\n");
+}
+
+TEST_F(ConfigTest, RuleErrorsSurfaceThroughLoadEngine) {
+  write("rules/a.yaml", "rules:\n  - id: r1\n    type: skirmish\n    any: [x]\n");
+  write("geo.yaml", kGeo);
+  const std::string path = write("bw.yaml", "detect:\n  rules: [rules/*.yaml]\n  gazetteer: [geo.yaml]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  EXPECT_FALSE(load_engine(c, diags));
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].code, "unknown-type");
+  EXPECT_EQ(diags.items()[0].line, 3);
+  EXPECT_EQ(diags.items()[0].column, 11);
+}
+
+TEST(ShippedConfig, LoadsAndItsEngineBuilds) {
+  rules::Diagnostics diags;
+  const Config c = load_config(BRINKWATCH_SOURCE_DIR "/config/brinkwatch.yaml", diags);
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  EXPECT_DOUBLE_EQ(c.detect.min_score, 0.5);
+  EXPECT_EQ(c.limits.max_bytes, 4194304u);
+  auto engine = load_engine(c, diags);
+  ASSERT_TRUE(engine) << diags.str();
+  EXPECT_FALSE(diags.has_errors()) << diags.str();
+  EXPECT_GT(engine->stats().rules, 10u);  // others edit the rules: only a sanity floor
+  EXPECT_GT(engine->stats().place_names, 1000u);
+  EXPECT_GT(engine->gazetteer().countries.size(), 190u);
+  EXPECT_EQ(engine->version().size(), 12u);
+}
+
+}  // namespace
+}  // namespace brinkwatch::app
