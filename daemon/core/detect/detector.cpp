@@ -108,7 +108,10 @@ struct PlaceHit {
 
 // What one sentence offers, by feature.
 struct SentenceView {
-  std::unordered_map<uint32_t, std::vector<std::vector<Hit>>> components;  // rule → per component
+  // Per rule, per component, its hits; `touched` lists the rules with any. Kept across
+  // sentences and articles so the hot path does not allocate.
+  std::vector<std::vector<std::vector<Hit>>> components;
+  std::vector<uint32_t> touched;
   std::vector<std::pair<uint32_t, Hit>> exceptions;
   std::vector<std::pair<uint32_t, Hit>> cues;       // modifier, hit
   std::vector<PlaceHit> places;
@@ -119,10 +122,10 @@ struct SentenceView {
   std::vector<uint32_t> actor_cue_langs;
 
   void clear() {
-    for (auto& [r, comps] : components) {
-      for (auto& c : comps) c.clear();
+    for (uint32_t r : touched) {
+      for (auto& c : components[r]) c.clear();
     }
-    components.clear();
+    touched.clear();
     exceptions.clear();
     cues.clear();
     places.clear();
@@ -166,11 +169,16 @@ struct Scanner {
   bool truncated = false;
 
   // Scans match_text[from, to) with `db`, appending hits (in text offsets) to `out`.
-  void scan(const hs_database_t* db, uint32_t from, uint32_t to, std::vector<Hit>& out) {
+  // `find_starts`: the database reports ends only; starts come from the SOM database.
+  void scan(const hs_database_t* db, uint32_t from, uint32_t to, std::vector<Hit>& out,
+            bool find_starts = false) {
     const size_t first = out.size();
     ScanState st{&out, max_hits};
     hs_scan(db, match_text.data() + from, to - from, 0, scratch, on_match, &st);
     truncated |= st.truncated;
+    if (find_starts) {
+      for (size_t i = first; i < out.size(); ++i) out[i].begin = start_of(out[i].pattern, from + out[i].end) - from;
+    }
     const auto& lengths = engine.lengths();
     for (size_t i = first; i < out.size(); ++i) {
       Hit& h = out[i];
@@ -188,6 +196,23 @@ struct Scanner {
     }
   }
 
+  // Where a regex match ending at `end` starts: the leftmost start the SOM database reports
+  // for that pattern and end, within a window long enough for any regex term of ours.
+  uint32_t start_of(uint32_t pattern, uint32_t end) {
+    constexpr uint32_t kWindow = 1024;
+    const uint32_t from = end > kWindow ? end - kWindow : 0;
+    window_hits.clear();
+    ScanState st{&window_hits, 4096};
+    hs_scan(engine.regex_som_database(), match_text.data() + from, end - from, 0, scratch, on_match, &st);
+    uint32_t best = end;
+    for (const Hit& h : window_hits) {
+      if (h.pattern == pattern && h.end + from == end) best = std::min(best, h.begin + from);
+    }
+    return best;
+  }
+
+  std::vector<Hit> window_hits;
+
   // The context scan over one sentence, with the spaces that bound its first and last words.
   void scan_context(const text::Span& span, std::vector<Hit>& out) {
     const hs_database_t* db = engine.context_database();
@@ -199,6 +224,12 @@ struct Scanner {
     if (to > from) scan(db, from, to, out);
   }
 };
+
+// Per-thread working memory of Run, reused across articles (Detector is per thread).
+SentenceView& reusable_view() {
+  thread_local SentenceView view;
+  return view;
+}
 
 class Run {
  public:
@@ -288,8 +319,14 @@ class Run {
       if (is_context(f.kind) != context) continue;
       switch (f.kind) {
         case FeatureKind::component: {
+          if (view_.components.size() < e_.rules().size()) view_.components.resize(e_.rules().size());
           auto& comps = view_.components[f.a];
-          if (comps.empty()) comps.resize(e_.rules()[f.a].def->components.size());
+          if (comps.size() != e_.rules()[f.a].def->components.size()) {
+            comps.resize(e_.rules()[f.a].def->components.size());
+          }
+          bool fresh = true;
+          for (const auto& c : comps) fresh &= c.empty();
+          if (fresh) view_.touched.push_back(f.a);
           comps[f.b].push_back(hit);
           component = true;
           break;
@@ -407,7 +444,8 @@ class Run {
   // each other component.
   void confirm(uint32_t si) {
     const auto& sent = doc_.sentences[si];
-    for (auto& [ri, comps] : view_.components) {
+    for (uint32_t ri : view_.touched) {
+      auto& comps = view_.components[ri];
       bool complete = std::all_of(comps.begin(), comps.end(), [](const auto& c) { return !c.empty(); });
       if (!complete) continue;
       const CompiledRule& cr = e_.rules()[ri];
@@ -708,7 +746,7 @@ class Run {
   const DetectOptions& opt_;
   Detection& out_;
   std::string_view s_;
-  SentenceView view_;
+  SentenceView& view_ = reusable_view();
   std::vector<uint32_t> focus_;
   std::vector<uint32_t> first_seen_;
   std::vector<bool> doc_exception_;  // by exception: its document threshold is reached
@@ -731,8 +769,11 @@ Detection Detector::detect(const Engine& engine, const text::Document& doc) {
   thread_local std::vector<uint32_t> map;
   hits.clear();
   build_match_text(doc.text, doc.folded, match_text, map);
-  Scanner scanner{engine, doc, match_text, map, scratch_.get(), options_.max_hits};
+  Scanner scanner{engine, doc, match_text, map, scratch_.get(), options_.max_hits, false, {}};
   scanner.scan(engine.database(), 0, static_cast<uint32_t>(match_text.size()), hits);
+  if (engine.regex_database()) {
+    scanner.scan(engine.regex_database(), 0, static_cast<uint32_t>(match_text.size()), hits, true);
+  }
   Run run(engine, doc, options_, out, scanner);
   run.process(hits);
   out.truncated = scanner.truncated;

@@ -10,6 +10,8 @@ namespace brinkwatch::detect {
 Engine::~Engine() {
   if (db_) hs_free_database(db_);
   if (context_db_) hs_free_database(context_db_);
+  if (regex_db_) hs_free_database(regex_db_);
+  if (regex_som_db_) hs_free_database(regex_som_db_);
 }
 
 Scratch::~Scratch() {
@@ -17,16 +19,24 @@ Scratch::~Scratch() {
 }
 
 bool Scratch::prepare(const Engine& engine) {
-  // One scratch serves both databases: hs_alloc_scratch grows it to fit each.
+  // hs_alloc_scratch is costly even when the scratch already fits (it was half the match time
+  // when called per article), so it runs once per engine. One scratch serves both databases.
+  if (prepared_for_ == engine.serial()) return true;
   if (hs_alloc_scratch(engine.database(), &scratch_) != HS_SUCCESS) return false;
-  return !engine.context_database() || hs_alloc_scratch(engine.context_database(), &scratch_) == HS_SUCCESS;
+  for (const hs_database_t* db : {engine.context_database(), engine.regex_database(), engine.regex_som_database()}) {
+    if (db && hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) return false;
+  }
+  prepared_for_ = engine.serial();
+  return true;
 }
 
 std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer gazetteer,
                                             std::vector<rules::TypeDef> types,
                                             rules::Diagnostics& diags) {
   const auto started = std::chrono::steady_clock::now();
+  static std::atomic<uint64_t> next_serial{1};
   std::shared_ptr<Engine> e(new Engine());
+  e->serial_ = next_serial++;
   e->book_ = std::move(book);
   e->gazetteer_ = std::move(gazetteer);
   e->types_ = std::move(types);
@@ -116,23 +126,27 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
   // candidate (modifier cues, locatives, determiners, clause breaks, actor cues) and is scanned
   // over candidate sentences only. Most sentences are never candidates, so "the", "in" and "not"
   // are not matched across the whole article.
-  std::vector<unsigned> main_ids, context_ids;
+  // Start-of-match tracking is slow on unbounded regexes (scanning a few dozen regex terms with
+  // it cost 40% of the match time), and literals know their start from their length. So the
+  // main database's regex terms are compiled twice: without start tracking, scanned over the
+  // whole article, and with it, scanned only over a short window ending at each (rare) match.
+  std::vector<unsigned> main_ids, regex_ids, context_ids;
   for (size_t i = 0; i < exprs.size(); ++i) {
     bool main = false, context = false;
     for (const Feature& f : e->features_[i]) {
       (is_context(f.kind) ? context : main) = true;
     }
-    if (main) main_ids.push_back(static_cast<unsigned>(i));
+    if (main) (e->lengths_[i] == 0 ? regex_ids : main_ids).push_back(static_cast<unsigned>(i));
     if (context) context_ids.push_back(static_cast<unsigned>(i));
   }
-  auto compile = [&](const std::vector<unsigned>& ids, hs_database_t** db) {
+  auto compile = [&](const std::vector<unsigned>& ids, hs_database_t** db, bool som = true) {
     if (ids.empty()) return true;
     std::vector<const char*> cexprs;
     std::vector<unsigned> flags;
     for (unsigned id : ids) {
       cexprs.push_back(exprs[id].c_str());
       // Literals know their length, so only regex terms pay for start-of-match tracking.
-      flags.push_back(e->lengths_[id] == 0 ? HS_FLAG_SOM_LEFTMOST : 0u);
+      flags.push_back(e->lengths_[id] == 0 && som ? HS_FLAG_SOM_LEFTMOST : 0u);
     }
     hs_compile_error_t* err = nullptr;
     if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), static_cast<unsigned>(ids.size()),
@@ -150,7 +164,10 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     if (err) hs_free_compile_error(err);
     return false;
   };
-  if (!compile(main_ids, &e->db_) || !compile(context_ids, &e->context_db_)) return nullptr;
+  if (!compile(main_ids, &e->db_) || !compile(regex_ids, &e->regex_db_, false) ||
+      !compile(regex_ids, &e->regex_som_db_) || !compile(context_ids, &e->context_db_)) {
+    return nullptr;
+  }
   if (!e->db_) {
     diags.error("no-terms", "", 0, 0, "the rules and gazetteer define no rule terms or places");
     return nullptr;
@@ -159,6 +176,11 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
   hs_database_size(e->db_, &bytes);
   if (e->context_db_) hs_database_size(e->context_db_, &context_bytes);
   bytes += context_bytes;
+  if (e->regex_db_) {
+    size_t regex_bytes = 0;
+    hs_database_size(e->regex_db_, &regex_bytes);
+    bytes += regex_bytes;
+  }
   e->stats_.patterns = exprs.size();
   e->stats_.rules = e->rules_.size();
   e->stats_.place_names = e->gazetteer_.names.size();

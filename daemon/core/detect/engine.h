@@ -4,6 +4,7 @@
 // swapped whole on reload.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -69,6 +70,8 @@ class Engine {
 
   const hs_database_t* database() const { return db_; }
   const hs_database_t* context_database() const { return context_db_; }  // may be null
+  const hs_database_t* regex_database() const { return regex_db_; }      // may be null
+  const hs_database_t* regex_som_database() const { return regex_som_db_; }
   const std::vector<std::vector<Feature>>& features() const { return features_; }
   const std::vector<std::string>& pattern_terms() const { return pattern_terms_; }
   // Match length of each literal pattern; 0 for regex patterns (Hyperscan reports their start).
@@ -80,11 +83,15 @@ class Engine {
   const std::vector<std::string>& langs() const { return langs_; }
   const EngineStats& stats() const { return stats_; }
   const std::string& version() const { return book_.version; }
+  // Unique per built engine in this process (never reused, unlike an address after a reload).
+  uint64_t serial() const { return serial_; }
 
  private:
   Engine() = default;
   hs_database_t* db_ = nullptr;
   hs_database_t* context_db_ = nullptr;
+  hs_database_t* regex_db_ = nullptr;
+  hs_database_t* regex_som_db_ = nullptr;
   std::vector<std::vector<Feature>> features_;  // by pattern id
   std::vector<std::string> pattern_terms_;      // a representative term text, by pattern id
   std::vector<uint32_t> lengths_;               // by pattern id
@@ -94,6 +101,7 @@ class Engine {
   std::vector<rules::TypeDef> types_;
   std::vector<std::string> langs_;
   EngineStats stats_;
+  uint64_t serial_ = 0;
 };
 
 // Per-thread Hyperscan scratch, sized for one engine (and grown for the next on reload).
@@ -109,6 +117,7 @@ class Scratch {
 
  private:
   hs_scratch_t* scratch_ = nullptr;
+  uint64_t prepared_for_ = 0;  // Engine::serial() the scratch fits
 };
 
 }  // namespace brinkwatch::detect

@@ -2,14 +2,10 @@
 
 namespace brinkwatch::text {
 
-size_t separator_length(std::string_view s, size_t pos) {
-  if (pos >= s.size()) return 0;
+namespace detail {
+
+size_t separator_length_multibyte(std::string_view s, size_t pos) {
   const auto c = static_cast<unsigned char>(s[pos]);
-  if (c < 0x80) {
-    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '*' ||
-                      c == '{' || c == '}';
-    return word ? 0 : 1;
-  }
   auto byte = [&](size_t i) { return pos + i < s.size() ? static_cast<unsigned char>(s[pos + i]) : 0; };
   if (c == 0xc2 && (byte(1) == 0xa0 || byte(1) == 0xab || byte(1) == 0xbb || byte(1) == 0xb7)) return 2;  // NBSP « » ·
   if (c == 0xd8 && (byte(1) == 0x8c || byte(1) == 0x9b || byte(1) == 0x9f)) return 2;  // Arabic comma, semicolon, question mark
@@ -20,4 +16,5 @@ size_t separator_length(std::string_view s, size_t pos) {
   return 0;
 }
 
+}  // namespace detail
 }  // namespace brinkwatch::text

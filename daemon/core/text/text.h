@@ -39,7 +39,18 @@ std::string fold_case(std::string_view s);
 // punctuation: curly quotes, dashes, ellipsis, NBSP, guillemets, Arabic and CJK punctuation)
 // starting at `pos`; 0 when a word character starts there. Matching treats every separator
 // run as one space (detect/match_text.h).
-size_t separator_length(std::string_view s, size_t pos);
+namespace detail {
+size_t separator_length_multibyte(std::string_view s, size_t pos);
+}
+// Inline: it runs once per byte when the match text is built.
+inline size_t separator_length(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return 0;
+  const auto c = static_cast<unsigned char>(s[pos]);
+  if (c >= 0x80) return detail::separator_length_multibyte(s, pos);
+  const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '*' || c == '{' || c == '}';
+  return word ? 0 : 1;
+}
 
 // Documents -------------------------------------------------------------------------------------
 
