@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace brinkwatch {
@@ -51,6 +52,38 @@ std::string to_json_line(const Article& article, const detect::Detection& detect
   j["signals"] = std::move(sigs);
   if (detection.truncated) j["truncated"] = true;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string content_fingerprint(const Article& article) {
+  uint64_t h = fnv1a64(article.title);
+  h = fnv1a64("\n", h);
+  h = fnv1a64(article.text.empty() ? article.html : article.text, h);
+  return fmt::format("{:016x}", h);
+}
+
+std::vector<SignalRecord> to_signal_records(const Article& article, const detect::Detection& detection,
+                                            const std::string& ruleset_version, int64_t detected_unix_ms) {
+  std::vector<SignalRecord> out;
+  if (detection.signals.empty()) return out;
+  out.reserve(detection.signals.size());
+  const std::string fingerprint = content_fingerprint(article);
+  const std::string detected_at = format_rfc3339(detected_unix_ms);
+  for (const auto& s : detection.signals) {
+    nlohmann::json j = signal_json(s);
+    j["schema"] = kSignalSchema;
+    j["article_id"] = article.id;
+    j["url"] = article.url;
+    j["source"] = article.source;
+    j["title"] = article.title;
+    if (!article.published_at.empty()) j["published_at"] = article.published_at;
+    j["detected_at"] = detected_at;
+    j["ruleset"] = ruleset_version;
+    j["fingerprint"] = fingerprint;
+    if (detection.truncated) j["truncated"] = true;
+    out.push_back({s.regions.empty() ? std::string("unlocated") : s.regions.front(),
+                   j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  }
+  return out;
 }
 
 std::string error_json_line(size_t line_number, const Error& error) {

@@ -2,7 +2,9 @@
 // replay and the daemon. No I/O; returns values.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/article.h"
 #include "core/detect/detector.h"
@@ -17,6 +19,21 @@ text::Document prepare_document(const Article& article);
 // evidence. Same shape as brinkwatch.signal/1 signals, grouped per article.
 std::string to_json_line(const Article& article, const detect::Detection& detection,
                          const std::string& ruleset_version);
+
+// One brinkwatch.signal/1 record (docs/schemas/signal.schema.json) per signal of the article,
+// keyed by the signal's primary region (the first of its regions; "unlocated" when it has
+// none), so that every signal for a region lands in one partition of the signals topic.
+inline constexpr const char* kSignalSchema = "brinkwatch.signal/1";
+struct SignalRecord {
+  std::string key;
+  std::string value;  // JSON
+};
+std::vector<SignalRecord> to_signal_records(const Article& article, const detect::Detection& detection,
+                                            const std::string& ruleset_version, int64_t detected_unix_ms);
+
+// fnv1a64 of title, a newline and the text (or the html when there is no text), 16 hex digits:
+// the same story delivered twice has the same fingerprint.
+std::string content_fingerprint(const Article& article);
 
 // The error record classify writes for an input it cannot use.
 std::string error_json_line(size_t line_number, const Error& error);

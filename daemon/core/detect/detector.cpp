@@ -43,45 +43,61 @@ bool word_byte(unsigned char c) {
 // `map[i]` is the folded-text offset of match-text byte i.
 void build_match_text(std::string_view original, std::string_view folded, std::string& out,
                       std::vector<uint32_t>& map) {
-  out.clear();
-  map.clear();
-  out.reserve(folded.size() + 2);
-  map.reserve(folded.size() + 2);
-  out += ' ';
-  map.push_back(0);
+  const size_t n = folded.size();
+  // "US" grows to "u s": at most n * 3 / 2 bytes, plus the two boundary spaces.
+  out.resize(n + n / 2 + 3);
+  map.resize(out.size());
+  char* o = out.data();
+  uint32_t* m = map.data();
+  size_t k = 0;
+  o[k] = ' ';
+  m[k++] = 0;
+  auto space = [&](size_t at) {
+    if (o[k - 1] != ' ') {
+      o[k] = ' ';
+      m[k++] = static_cast<uint32_t>(at);
+    }
+  };
   size_t i = 0;
-  while (i < folded.size()) {
-    const size_t sep = text::separator_length(folded, i);
-    if (sep > 0) {
-      if (out.back() != ' ') {
-        out += ' ';
-        map.push_back(static_cast<uint32_t>(i));
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(folded[i]);
+    if (c < 0x80) {
+      if (!word_byte(c) && c != '*' && c != '{' && c != '}') {
+        space(i);
+        ++i;
+        continue;
       }
+      // "US" and "UK" in capitals are the countries, not the pronoun: match them as "U.S."/"U.K.".
+      if (c == 'u' && o[k - 1] == ' ' && i + 1 < n && original[i] == 'U' &&
+          (original[i + 1] == 'S' || original[i + 1] == 'K') &&
+          (i + 2 == n || text::separator_length(folded, i + 2) > 0)) {
+        o[k] = 'u';
+        m[k++] = static_cast<uint32_t>(i);
+        o[k] = ' ';
+        m[k++] = static_cast<uint32_t>(i + 1);
+        o[k] = folded[i + 1];
+        m[k++] = static_cast<uint32_t>(i + 1);
+        i += 2;
+        continue;
+      }
+      o[k] = static_cast<char>(c);
+      m[k++] = static_cast<uint32_t>(i);
+      ++i;
+      continue;
+    }
+    const size_t sep = text::detail::separator_length_multibyte(folded, i);
+    if (sep > 0) {
+      space(i);
       i += sep;
       continue;
     }
-    // "US" and "UK" in capitals are the countries, not the pronoun: match them as "U.S."/"U.K.".
-    const bool word_start = i == 0 || text::separator_length(folded, i - 1) > 0;
-    if (word_start && i + 2 <= original.size() && original[i] == 'U' &&
-        (original[i + 1] == 'S' || original[i + 1] == 'K') &&
-        (i + 2 == folded.size() || text::separator_length(folded, i + 2) > 0)) {
-      out += 'u';
-      map.push_back(static_cast<uint32_t>(i));
-      out += ' ';
-      map.push_back(static_cast<uint32_t>(i + 1));
-      out += folded[i + 1];
-      map.push_back(static_cast<uint32_t>(i + 1));
-      i += 2;
-      continue;
-    }
-    out += folded[i];
-    map.push_back(static_cast<uint32_t>(i));
+    o[k] = static_cast<char>(c);
+    m[k++] = static_cast<uint32_t>(i);
     ++i;
   }
-  if (out.back() != ' ') {
-    out += ' ';
-    map.push_back(static_cast<uint32_t>(folded.size()));
-  }
+  space(n);
+  out.resize(k);
+  map.resize(k);
 }
 
 // Words (runs of word bytes) in [a, b).
@@ -248,12 +264,12 @@ class Run {
       const auto& sent = doc_.sentences[si];
       while (h < hits.size() && hits[h].begin < sent.span.begin) ++h;
       view_.clear();
-      bool any_component = false;
+      bool any_anchor = false;
       for (size_t k = h; k < hits.size() && hits[k].begin < sent.span.end; ++k) {
         if (hits[k].end > sent.span.end) continue;
-        any_component |= add_to_view(hits[k], false);
+        any_anchor |= add_to_view(hits[k], false);
       }
-      if (!any_component) continue;
+      if (!any_anchor) continue;
       context_hits_.clear();
       scanner_.scan_context(sent.span, context_hits_);
       for (const Hit& ch : context_hits_) {
@@ -316,7 +332,7 @@ class Run {
   bool add_to_view(const Hit& hit, bool context) {
     bool component = false;
     for (const auto& f : e_.features()[hit.pattern]) {
-      if (is_context(f.kind) != context) continue;
+      if (f.context != context) continue;
       switch (f.kind) {
         case FeatureKind::component: {
           if (view_.components.size() < e_.rules().size()) view_.components.resize(e_.rules().size());

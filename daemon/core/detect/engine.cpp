@@ -1,11 +1,37 @@
 #include "core/detect/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
 #include <fmt/format.h>
 
 namespace brinkwatch::detect {
+
+namespace {
+
+// The component a sentence must contain to be a candidate for the rule: the one whose
+// shortest term is longest, as a proxy for the rarest ("by force" rather than "would"). Its
+// terms are scanned over the whole article; the other components only in candidate sentences.
+uint32_t anchor_component(const rules::RuleDef& def) {
+  uint32_t best = 0;
+  size_t best_len = 0;
+  for (size_t c = 0; c < def.components.size(); ++c) {
+    size_t shortest = SIZE_MAX;
+    for (const auto& t : def.components[c].terms) {
+      // Regex and macro terms are specific by construction.
+      const size_t len = t.text.rfind("re:", 0) == 0 ? 64 : rules::normalise_phrase(t.text).size();
+      shortest = std::min(shortest, len);
+    }
+    if (shortest != SIZE_MAX && shortest > best_len) {
+      best_len = shortest;
+      best = static_cast<uint32_t>(c);
+    }
+  }
+  return best;
+}
+
+}  // namespace
 
 Engine::~Engine() {
   if (db_) hs_free_database(db_);
@@ -66,6 +92,7 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     e->features_[it->second].push_back(f);
   };
 
+
   std::map<std::string, uint32_t> type_index;
   for (size_t i = 0; i < e->types_.size(); ++i) type_index[e->types_[i].id] = static_cast<uint32_t>(i);
 
@@ -74,20 +101,24 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
   for (size_t i = 0; i < bk.exceptions.size(); ++i) {
     const auto& ex = bk.exceptions[i];
     exception_index[ex.lang + ":" + ex.name] = static_cast<uint32_t>(i);
-    for (const auto& t : ex.terms) add(t, ex.lang, {FeatureKind::exception, static_cast<uint32_t>(i), 0});
+    // Sentence-scope exceptions matter only around a candidate; document-scope ones count over
+    // the whole article.
+    for (const auto& t : ex.terms) {
+      add(t, ex.lang, {FeatureKind::exception, static_cast<uint32_t>(i), 0, ex.document == 0});
+    }
   }
   for (size_t i = 0; i < bk.modifiers.size(); ++i) {
     const auto& md = bk.modifiers[i];
     modifier_index[md.lang + ":" + md.name] = static_cast<uint32_t>(i);
-    for (const auto& t : md.cues) add(t, md.lang, {FeatureKind::modifier_cue, static_cast<uint32_t>(i), 0});
+    for (const auto& t : md.cues) add(t, md.lang, {FeatureKind::modifier_cue, static_cast<uint32_t>(i), 0, true});
   }
   for (const auto& [lang, cues] : bk.cues) {
     const uint32_t li = lang_of(lang);
-    for (const auto& t : cues.locative) add(t, lang, {FeatureKind::locative, li, 0});
-    for (const auto& t : cues.clause_breaks) add(t, lang, {FeatureKind::clause_break, li, 0});
-    for (const auto& t : cues.determiners) add(t, lang, {FeatureKind::determiner, li, 0});
+    for (const auto& t : cues.locative) add(t, lang, {FeatureKind::locative, li, 0, true});
+    for (const auto& t : cues.clause_breaks) add(t, lang, {FeatureKind::clause_break, li, 0, true});
+    for (const auto& t : cues.determiners) add(t, lang, {FeatureKind::determiner, li, 0, true});
     for (const auto& [type, terms] : cues.actor_cues) {
-      for (const auto& t : terms) add(t, lang, {FeatureKind::actor_cue, li, type_index[type]});
+      for (const auto& t : terms) add(t, lang, {FeatureKind::actor_cue, li, type_index[type], true});
     }
   }
   for (size_t r = 0; r < bk.rules.size(); ++r) {
@@ -103,10 +134,12 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
       if (!md.types.empty() && !md.types.count(def.type)) continue;
       cr.modifiers.push_back(static_cast<uint32_t>(m));
     }
+    cr.anchor = anchor_component(def);
+    const uint32_t anchor = cr.anchor;
     e->rules_.push_back(std::move(cr));
     for (size_t c = 0; c < def.components.size(); ++c) {
       for (const auto& t : def.components[c].terms) {
-        add(t, def.lang, {FeatureKind::component, static_cast<uint32_t>(r), static_cast<uint32_t>(c)});
+        add(t, def.lang, {FeatureKind::component, static_cast<uint32_t>(r), static_cast<uint32_t>(c), c != anchor});
       }
     }
   }
@@ -134,7 +167,7 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
   for (size_t i = 0; i < exprs.size(); ++i) {
     bool main = false, context = false;
     for (const Feature& f : e->features_[i]) {
-      (is_context(f.kind) ? context : main) = true;
+      (f.context ? context : main) = true;
     }
     if (main) (e->lengths_[i] == 0 ? regex_ids : main_ids).push_back(static_cast<unsigned>(i));
     if (context) context_ids.push_back(static_cast<unsigned>(i));

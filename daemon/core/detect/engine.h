@@ -28,16 +28,14 @@ enum class FeatureKind : uint8_t {
   actor_cue,     // a = language, b = type
 };
 
-// Context features are only looked for around candidate matches (see Engine::build).
-constexpr bool is_context(FeatureKind k) {
-  return k == FeatureKind::modifier_cue || k == FeatureKind::locative || k == FeatureKind::clause_break ||
-         k == FeatureKind::determiner || k == FeatureKind::actor_cue;
-}
-
 struct Feature {
   FeatureKind kind;
   uint32_t a = 0;
   uint32_t b = 0;
+  // Looked for only in candidate sentences (the context database), not over the whole article:
+  // modifier and attribution cues, sentence-scope exceptions, and every rule component but the
+  // rule's anchor (see Engine::build).
+  bool context = false;
 };
 
 struct CompiledRule {
@@ -46,6 +44,7 @@ struct CompiledRule {
   uint32_t lang = 0;    // index into Engine::langs
   std::vector<uint32_t> unless;    // exception indexes
   std::vector<uint32_t> modifiers; // modifier indexes that apply (same lang, type, not ignored)
+  uint32_t anchor = 0;             // the component scanned for over the whole article
 };
 
 struct EngineStats {
