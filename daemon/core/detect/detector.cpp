@@ -112,6 +112,9 @@ int words(std::string_view s, uint32_t a, uint32_t b) {
   return n;
 }
 
+// Rules whose hit combinations in a sentence are at most this many are confirmed exhaustively.
+constexpr size_t kMaxCombinations = 64;
+
 // Places further than this many words from a match are not attributed to it.
 constexpr int kMaxRoleDistance = 10;
 
@@ -467,30 +470,55 @@ class Run {
       const CompiledRule& cr = e_.rules()[ri];
       std::optional<Match> best;
       std::optional<Match> first_rejected;
-      for (const Hit& h0 : comps[0]) {
-        Match m{ri, {h0}, h0.begin, h0.end, cr.def->score, {}, {}};
-        for (size_t c = 1; c < comps.size(); ++c) {
-          const Hit* pick = nullptr;
-          uint32_t best_d = UINT32_MAX;
-          for (const Hit& hc : comps[c]) {
-            if (hc.begin == h0.begin && hc.end == h0.end) continue;
-            const uint32_t d = hc.begin > h0.begin ? hc.begin - h0.begin : h0.begin - hc.begin;
-            if (d < best_d) {
-              best_d = d;
-              pick = &hc;
-            }
-          }
-          if (!pick) break;
-          m.hits.push_back(*pick);
-          m.begin = std::min(m.begin, pick->begin);
-          m.end = std::max(m.end, pick->end);
-        }
-        if (m.hits.size() != comps.size()) continue;
+      auto consider = [&](Match& m) {
         evaluate(m, sent);
         if (m.veto.empty()) {
           if (!best || m.score > best->score) best = m;
         } else if (!first_rejected) {
           first_rejected = m;
+        }
+      };
+      size_t combinations = 1;
+      for (const auto& c : comps) combinations = std::min<size_t>(combinations * c.size(), kMaxCombinations + 1);
+      if (combinations <= kMaxCombinations) {
+        // Few hits: try every combination, so the nearest pair for the first component does not
+        // hide a valid one ("freed four hostages and Israel released 200 prisoners under the
+        // ceasefire deal").
+        std::vector<size_t> pick(comps.size(), 0);
+        for (size_t n = 0; n < combinations; ++n) {
+          Match m{ri, {}, UINT32_MAX, 0, cr.def->score, {}, {}};
+          bool distinct = true;
+          for (size_t c = 0; c < comps.size(); ++c) {
+            const Hit& h = comps[c][pick[c]];
+            for (const Hit& prev : m.hits) distinct &= !(prev.begin == h.begin && prev.end == h.end);
+            m.hits.push_back(h);
+            m.begin = std::min(m.begin, h.begin);
+            m.end = std::max(m.end, h.end);
+          }
+          if (distinct) consider(m);
+          for (size_t c = 0; c < comps.size() && ++pick[c] == comps[c].size(); ++c) pick[c] = 0;
+        }
+      } else {
+        // Many hits: for every hit of the first component, the nearest hit of each other one.
+        for (const Hit& h0 : comps[0]) {
+          Match m{ri, {h0}, h0.begin, h0.end, cr.def->score, {}, {}};
+          for (size_t c = 1; c < comps.size(); ++c) {
+            const Hit* nearest = nullptr;
+            uint32_t best_d = UINT32_MAX;
+            for (const Hit& hc : comps[c]) {
+              if (hc.begin == h0.begin && hc.end == h0.end) continue;
+              const uint32_t d = hc.begin > h0.begin ? hc.begin - h0.begin : h0.begin - hc.begin;
+              if (d < best_d) {
+                best_d = d;
+                nearest = &hc;
+              }
+            }
+            if (!nearest) break;
+            m.hits.push_back(*nearest);
+            m.begin = std::min(m.begin, nearest->begin);
+            m.end = std::max(m.end, nearest->end);
+          }
+          if (m.hits.size() == comps.size()) consider(m);
         }
       }
       if (best) {
