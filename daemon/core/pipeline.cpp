@@ -8,9 +8,9 @@
 namespace brinkwatch {
 
 text::Document prepare_document(const Article& article) {
-  const std::string title = text::repair_utf8(article.title);
-  if (!article.text.empty()) return text::make_document(title, text::repair_utf8(article.text));
-  return text::make_document(title, text::html_to_text(article.html));
+  // make_document repairs its inputs itself when (and only when) they need it.
+  if (!article.text.empty()) return text::make_document(article.title, article.text);
+  return text::make_document(article.title, text::html_to_text(article.html));
 }
 
 namespace {
