@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/startup.h"
 #include "app/explain.h"
 #include "core/pipeline.h"
 
@@ -23,14 +24,8 @@ bool looks_like_json(std::string_view line) {
 }  // namespace
 
 int cmd_classify(const Args& args) {
-  rules::Diagnostics diags;
-  Config config = load_config(args.config, diags);
-  std::shared_ptr<const detect::Engine> engine;
-  if (!diags.has_errors()) engine = load_engine(config, diags);
-  if (!engine) {
-    std::cerr << diags.str();
-    return 2;
-  }
+  auto [config, engine] = load_or_report(args.config);
+  if (!engine) return 2;
   config.detect.explain = args.explain;
   ArticleDecoder decoder(config.fields, config.limits);
   detect::Detector detector(config.detect);

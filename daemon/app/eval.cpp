@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/startup.h"
 #include "core/pipeline.h"
 
 namespace brinkwatch::app {
@@ -86,14 +87,8 @@ int cmd_eval(const Args& args) {
       pred[id] = by_type(j.value("signals", nlohmann::json::array()));
     }
   } else {
-    rules::Diagnostics diags;
-    Config config = load_config(args.config, diags);
-    std::shared_ptr<const detect::Engine> engine;
-    if (!diags.has_errors()) engine = load_engine(config, diags);
-    if (!engine) {
-      std::cerr << diags.str();
-      return 2;
-    }
+    auto [config, engine] = load_or_report(args.config);
+    if (!engine) return 2;
     ArticleDecoder decoder(config.fields, config.limits);
     detect::Detector detector(config.detect);
     for (const auto& l : raw_lines) {

@@ -13,6 +13,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/startup.h"
 #include "app/explain.h"
 #include "core/pipeline.h"
 
@@ -56,14 +57,8 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 int cmd_test(const Args& args) {
-  rules::Diagnostics diags;
-  Config config = load_config(args.config, diags);
-  std::shared_ptr<const detect::Engine> engine;
-  if (!diags.has_errors()) engine = load_engine(config, diags);
-  if (!engine) {
-    std::cerr << diags.str();
-    return 2;
-  }
+  auto [config, engine] = load_or_report(args.config);
+  if (!engine) return 2;
   std::vector<std::string> files;
   for (const auto& p : args.positional) {
     if (fs::is_directory(p)) {
