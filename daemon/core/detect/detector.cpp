@@ -380,6 +380,16 @@ class Run {
     return false;
   }
 
+  // "Sudan's army chief" where "army chief" is one of the match's terms.
+  bool possessive_of_match(const Hit& h, const Match& m) const {
+    const std::string_view rest = s_.substr(h.end, 4);
+    if (rest.rfind("'s", 0) != 0 && rest.rfind("\xe2\x80\x99s", 0) != 0) return false;
+    for (const Hit& mh : m.hits) {
+      if (mh.begin >= h.end && words(s_, h.end, mh.begin) <= 2) return true;
+    }
+    return false;
+  }
+
   std::string text_of(const Hit& h) const { return doc_.text.substr(h.begin, h.end - h.begin); }
 
   // Word distance between a hit and a match span (0 when inside).
@@ -609,9 +619,11 @@ class Run {
       } else if (cue_before(view_.locatives, false)) {
         role = Role::location;
         why = "after a locative cue";
-      } else if (type.leaders_targeted && pn.kind == geo::NameKind::leader) {
+      } else if (type.leaders_targeted && (pn.kind == geo::NameKind::leader || possessive_of_match(p->hit, m))) {
+        // "Maduro", "Sudan's army chief must step down": the government the rhetoric aims at
+        // (but not "Iran's supreme leader urged Iraqis to overthrow…": the leader is no term).
         role = Role::location;
-        why = "the leader the signal aims at";
+        why = "the leader or government the signal aims at";
       } else if (listed) {
         role = previous;
         why = "in a list";
