@@ -91,6 +91,19 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
       i += sep;
       continue;
     }
+    if (text::arabic_at(folded, i)) {
+      thread_local std::string word;
+      thread_local std::vector<uint32_t> word_map;
+      word.clear();
+      word_map.clear();
+      const size_t next = text::append_arabic_word(folded, i, word, &word_map);
+      for (size_t j = 0; j < word.size(); ++j) {
+        o[k] = word[j];
+        m[k++] = word_map[j];
+      }
+      i = next > i ? next : i + 1;
+      continue;
+    }
     o[k] = static_cast<char>(c);
     m[k++] = static_cast<uint32_t>(i);
     ++i;

@@ -440,6 +440,11 @@ std::string normalise_phrase(std::string_view phrase) {
       i += sep;
       continue;
     }
+    if (text::arabic_at(folded, i)) {
+      const size_t next = text::append_arabic_word(folded, i, out, nullptr);
+      i = next > i ? next : i + 1;
+      continue;
+    }
     out += folded[i++];
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();

@@ -9,7 +9,6 @@ size_t separator_length_multibyte(std::string_view s, size_t pos) {
   auto byte = [&](size_t i) { return pos + i < s.size() ? static_cast<unsigned char>(s[pos + i]) : 0; };
   if (c == 0xc2 && (byte(1) == 0xa0 || byte(1) == 0xab || byte(1) == 0xbb || byte(1) == 0xb7)) return 2;  // NBSP « » ·
   if (c == 0xd8 && (byte(1) == 0x8c || byte(1) == 0x9b || byte(1) == 0x9f)) return 2;  // Arabic comma, semicolon, question mark
-  if (c == 0xd9 && byte(1) == 0x80) return 2;  // Arabic tatweel (kashida) is elongation, not a letter
   if (c == 0xe2 && byte(1) == 0x80 && byte(2) >= 0x90 && byte(2) <= 0xaf) return 3;  // dashes, quotes, ellipsis, spaces
   if (c == 0xe3 && byte(1) == 0x80 && byte(2) >= 0x80 && byte(2) <= 0x91) return 3;  // CJK space and punctuation 、。「」
   if (c == 0xef && byte(1) == 0xbc && (byte(2) == 0x8c || byte(2) == 0x81 || byte(2) == 0x9f || byte(2) == 0x9a || byte(2) == 0x9b || byte(2) == 0x88 || byte(2) == 0x89)) return 3;  // fullwidth ，！？：；（）

@@ -92,3 +92,22 @@ std::vector<Span> split_sentences(std::string_view text, uint32_t begin, uint32_
 Document make_document(std::string_view title, std::string_view body);
 
 }  // namespace brinkwatch::text
+
+namespace brinkwatch::text {
+
+// Arabic in the match text (DESIGN.md, detect/): one Arabic word starting at `pos` of `s`
+// (letters, diacritics, tatweel) is appended to `out` in its match form:
+//   - diacritics (U+064B–U+065F, U+0670) and tatweel (U+0640) dropped;
+//   - alef variants (أ إ آ ٱ) → ا, alef maqsura ى → ي, teh marbuta ة → ه;
+//   - proclitics split off as tokens while at least three letters remain: the article ال and the
+//     one-letter و ف ب ل ك, so "والصواريخ" → "و ال صواريخ". Rule terms and gazetteer names get
+//     the same treatment, so a bare stem ("صواريخ") matches every prefixed form.
+// `map`, when given, receives the source offset of every appended byte. Returns the offset
+// just past the word.
+size_t append_arabic_word(std::string_view s, size_t pos, std::string& out,
+                          std::vector<uint32_t>* map);
+
+// True when the bytes at `pos` start an Arabic letter, diacritic or tatweel.
+bool arabic_at(std::string_view s, size_t pos);
+
+}  // namespace brinkwatch::text
