@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev          # libFuzzer and sanitizer runtimes for the fuzz build
   libhyperscan-dev libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libutf8proc-dev
+  nlohmann-json3-dev libutf8proc-dev libcld2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librdkafka-dev kafkacat
   python3

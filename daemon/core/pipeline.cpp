@@ -9,8 +9,11 @@ namespace brinkwatch {
 
 text::Document prepare_document(const Article& article) {
   // make_document repairs its inputs itself when (and only when) they need it.
-  if (!article.text.empty()) return text::make_document(article.title, article.text);
-  return text::make_document(article.title, text::html_to_text(article.html));
+  text::Document doc = article.text.empty()
+                           ? text::make_document(article.title, text::html_to_text(article.html))
+                           : text::make_document(article.title, article.text);
+  doc.lang = text::choose_language(article.lang, doc.text);
+  return doc;
 }
 
 namespace {
@@ -49,6 +52,7 @@ std::string to_json_line(const Article& article, const detect::Detection& detect
   if (!article.source.empty()) j["source"] = article.source;
   if (!article.published_at.empty()) j["published_at"] = article.published_at;
   j["ruleset"] = ruleset_version;
+  if (!detection.lang.empty()) j["lang"] = detection.lang;
   j["signals"] = std::move(sigs);
   if (detection.truncated) j["truncated"] = true;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -78,6 +82,7 @@ std::vector<SignalRecord> to_signal_records(const Article& article, const detect
     if (!article.published_at.empty()) j["published_at"] = article.published_at;
     j["detected_at"] = detected_at;
     j["ruleset"] = ruleset_version;
+  if (!detection.lang.empty()) j["lang"] = detection.lang;
     j["fingerprint"] = fingerprint;
     if (detection.truncated) j["truncated"] = true;
     out.push_back({s.regions.empty() ? std::string("unlocated") : s.regions.front(),

@@ -267,7 +267,11 @@ class Run {
  public:
   Run(const Engine& e, const text::Document& doc, const DetectOptions& opt, Detection& out,
       Scanner& scanner)
-      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded), scanner_(scanner) {}
+      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded), scanner_(scanner) {
+    const auto& langs = e_.langs();
+    const auto it = std::find(langs.begin(), langs.end(), doc.lang);
+    if (!doc.lang.empty() && it != langs.end()) gate_lang_ = static_cast<int>(it - langs.begin());
+  }
 
   void process(std::vector<Hit>& hits) {
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
@@ -351,6 +355,9 @@ class Run {
       if (f.context != context) continue;
       switch (f.kind) {
         case FeatureKind::component: {
+          // Rules of another language than the article's do not apply (when the article's
+          // language has rules at all).
+          if (gate_lang_ >= 0 && e_.rules()[f.a].lang != static_cast<uint32_t>(gate_lang_)) break;
           if (view_.components.size() < e_.rules().size()) view_.components.resize(e_.rules().size());
           auto& comps = view_.components[f.a];
           if (comps.size() != e_.rules()[f.a].def->components.size()) {
@@ -820,6 +827,7 @@ class Run {
   std::vector<uint32_t> first_seen_;
   std::vector<bool> doc_exception_;  // by exception: its document threshold is reached
   Scanner& scanner_;
+  int gate_lang_ = -1;  // index into Engine::langs() of the article's language, or -1: all rules
   std::vector<Hit> context_hits_;
   std::vector<Accepted> accepted_;
 };
@@ -843,6 +851,7 @@ Detection Detector::detect(const Engine& engine, const text::Document& doc) {
   if (engine.regex_database()) {
     scanner.scan(engine.regex_database(), 0, static_cast<uint32_t>(match_text.size()), hits, true);
   }
+  out.lang = doc.lang;
   Run run(engine, doc, options_, out, scanner);
   run.process(hits);
   out.truncated = scanner.truncated;

@@ -51,6 +51,7 @@ struct Detection {
   std::vector<Signal> signals;
   std::vector<Trace> trace;   // only with explain
   bool truncated = false;     // too many term hits: the rest of the article was not matched
+  std::string lang;           // the language whose rules were applied; empty = all
 };
 
 struct DetectOptions {

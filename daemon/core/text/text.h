@@ -75,6 +75,7 @@ struct Document {
   uint32_t body_offset = 0;
   std::vector<Span> chrome;  // masked page chrome (banners, nav, newsletter); sorted, disjoint
   std::vector<Sentence> sentences;  // in order; never inside chrome
+  std::string lang;  // ISO 639-1 code the rules are chosen by; empty = unknown (all rules apply)
 };
 
 // Lines that are page chrome rather than article: donation and subscription banners,
@@ -109,5 +110,22 @@ size_t append_arabic_word(std::string_view s, size_t pos, std::string& out,
 
 // True when the bytes at `pos` start an Arabic letter, diacritic or tatweel.
 bool arabic_at(std::string_view s, size_t pos);
+
+}  // namespace brinkwatch::text
+
+namespace brinkwatch::text {
+
+// Language identification with CLD2 (Debian's libcld2): the ISO 639-1 code of the text's
+// language ("zh" for either Chinese script), and whether CLD2 calls the guess reliable. Reads at
+// most the first 4 KiB. Empty code when unknown.
+struct LanguageGuess {
+  std::string code;
+  bool reliable = false;
+};
+LanguageGuess detect_language(std::string_view text);
+
+// The language to use: the producer's `given` tag ("es", "es-ES", "ES") unless CLD2 reliably
+// says otherwise, CLD2's guess when nothing is given and it is reliable, else empty.
+std::string choose_language(std::string_view given, std::string_view text);
 
 }  // namespace brinkwatch::text

@@ -1,0 +1,36 @@
+#include <algorithm>
+#include <cctype>
+#include <cstdio>  // compact_lang_det.h uses FILE without including it
+
+#include <cld2/internal/lang_script.h>
+#include <cld2/public/compact_lang_det.h>
+
+#include "core/text/text.h"
+
+namespace brinkwatch::text {
+
+LanguageGuess detect_language(std::string_view text) {
+  // A prefix is enough to tell a language, and bounds the cost on long articles; cut it on a
+  // UTF-8 boundary.
+  size_t len = std::min<size_t>(text.size(), 4096);
+  while (len > 0 && len < text.size() && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80) --len;
+  bool reliable = false;
+  const CLD2::Language lang = CLD2::DetectLanguage(text.data(), static_cast<int>(len), true, &reliable);
+  std::string code = CLD2::LanguageCode(lang);
+  if (code == "un" || code == "xx") return {};
+  if (code.rfind("zh", 0) == 0) code = "zh";
+  return {code, reliable};
+}
+
+std::string choose_language(std::string_view given, std::string_view text) {
+  std::string tag;
+  for (char c : given.substr(0, given.find_first_of("-_"))) {
+    tag += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const bool valid_tag = tag.size() == 2 && std::all_of(tag.begin(), tag.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  const LanguageGuess guess = detect_language(text);
+  if (valid_tag && !(guess.reliable && !guess.code.empty() && guess.code != tag)) return tag;
+  return guess.reliable ? guess.code : std::string();
+}
+
+}  // namespace brinkwatch::text
