@@ -14,6 +14,7 @@ LanguageGuess detect_language(std::string_view text) {
   // UTF-8 boundary.
   size_t len = std::min<size_t>(text.size(), 4096);
   while (len > 0 && len < text.size() && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80) --len;
+  if (len == 0) return {};
   bool reliable = false;
   const CLD2::Language lang = CLD2::DetectLanguage(text.data(), static_cast<int>(len), true, &reliable);
   std::string code = CLD2::LanguageCode(lang);
