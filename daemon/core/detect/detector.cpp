@@ -223,8 +223,11 @@ struct Scanner {
       if (e > b && match_text[e - 1] == ' ') --e;
       h.begin = map[b];
       h.end = e > b ? map[e - 1] + 1 : map[b];
-      // A prefix term ("deploy*") ends mid-word; evidence shows the whole word.
-      while (h.end < doc.folded.size() && text::separator_length(doc.folded, h.end) == 0) ++h.end;
+      // A prefix term ("deploy*") ends mid-word; evidence shows the whole word. Never in
+      // Chinese or Japanese, where a "word" is a whole clause.
+      if (engine.prefix()[h.pattern]) {
+        while (h.end < doc.folded.size() && text::separator_length(doc.folded, h.end) == 0) ++h.end;
+      }
     }
   }
 

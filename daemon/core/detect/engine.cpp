@@ -85,6 +85,7 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     if (fresh) {
       exprs.push_back(expr->expression);
       e->lengths_.push_back(expr->som ? 0 : expr->length);
+      e->prefix_.push_back(expr->prefix || (expr->som && !rules::unspaced_language(lang)));
       first_term.push_back(&term);
       e->features_.emplace_back();
       e->pattern_terms_.push_back(term.text);

@@ -75,6 +75,8 @@ class Engine {
   const std::vector<std::string>& pattern_terms() const { return pattern_terms_; }
   // Match length of each literal pattern; 0 for regex patterns (Hyperscan reports their start).
   const std::vector<uint32_t>& lengths() const { return lengths_; }
+  // Whether a pattern may end mid-word (a "*" prefix term or a regex, in a spaced language).
+  const std::vector<bool>& prefix() const { return prefix_; }
   const std::vector<CompiledRule>& rules() const { return rules_; }
   const rules::RuleBook& book() const { return book_; }
   const geo::Gazetteer& gazetteer() const { return gazetteer_; }
@@ -94,6 +96,7 @@ class Engine {
   std::vector<std::vector<Feature>> features_;  // by pattern id
   std::vector<std::string> pattern_terms_;      // a representative term text, by pattern id
   std::vector<uint32_t> lengths_;               // by pattern id
+  std::vector<bool> prefix_;                    // by pattern id
   std::vector<CompiledRule> rules_;
   rules::RuleBook book_;
   geo::Gazetteer gazetteer_;

@@ -517,6 +517,7 @@ std::optional<CompiledTerm> compile_term(const Term& term, std::string_view lang
   const std::string literal = spaced ? " " + norm + (prefix ? "" : " ") : norm;
   out.expression = escape_literal(literal);
   out.length = static_cast<uint32_t>(literal.size());
+  out.prefix = prefix && spaced;
   return out;
 }
 

@@ -124,6 +124,7 @@ struct CompiledTerm {
   std::string expression;
   bool som = false;          // a regex: Hyperscan must report where the match starts
   uint32_t length = 0;       // for literals: the match length in bytes
+  bool prefix = false;       // ends in "*" in a spaced language: the match ends mid-word
 };
 std::optional<CompiledTerm> compile_term(const Term& term, std::string_view lang,
                                          Diagnostics& diags);
