@@ -208,13 +208,18 @@ struct Scanner {
     ScanState st{&out, max_hits};
     hs_scan(db, match_text.data() + from, to - from, 0, scratch, on_match, &st);
     truncated |= st.truncated;
-    if (find_starts) {
-      for (size_t i = first; i < out.size(); ++i) out[i].begin = start_of(out[i].pattern, from + out[i].end) - from;
-    }
     const auto& lengths = engine.lengths();
+    const auto& words = engine.words();
     for (size_t i = first; i < out.size(); ++i) {
       Hit& h = out[i];
-      uint32_t b = lengths[h.pattern] ? h.end - lengths[h.pattern] : h.begin;
+      uint32_t b = h.begin;
+      if (lengths[h.pattern]) {
+        b = h.end - lengths[h.pattern];
+      } else if (words[h.pattern]) {
+        b = words_back(from + h.end, words[h.pattern]) - from;
+      } else if (find_starts) {
+        b = start_of(h.pattern, from + h.end) - from;
+      }
       uint32_t e = h.end;
       b += from;
       e += from;
@@ -247,6 +252,18 @@ struct Scanner {
   }
 
   std::vector<Hit> window_hits;
+
+  // Start of a wildcard phrase of `n` words whose match (with its boundary spaces) ends at
+  // `end`: words in the match text are separated by exactly one space.
+  uint32_t words_back(uint32_t end, uint32_t n) const {
+    uint32_t p = end;
+    if (p > 0 && match_text[p - 1] == ' ') --p;
+    for (uint32_t w = 0; w < n; ++w) {
+      while (p > 0 && match_text[p - 1] != ' ') --p;
+      if (p > 0) --p;  // the space before this word
+    }
+    return p;
+  }
 
   // The context scan over one sentence, with the spaces that bound its first and last words.
   void scan_context(const text::Span& span, std::vector<Hit>& out) {

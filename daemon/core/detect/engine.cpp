@@ -85,7 +85,8 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     if (fresh) {
       exprs.push_back(expr->expression);
       e->lengths_.push_back(expr->som ? 0 : expr->length);
-      e->prefix_.push_back(expr->prefix || (expr->som && !rules::unspaced_language(lang)));
+      e->prefix_.push_back(expr->prefix || (expr->som && expr->words == 0 && !rules::unspaced_language(lang)));
+      e->words_.push_back(expr->words);
       first_term.push_back(&term);
       e->features_.emplace_back();
       e->pattern_terms_.push_back(term.text);
@@ -164,13 +165,14 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
   // it cost 40% of the match time), and literals know their start from their length. So the
   // main database's regex terms are compiled twice: without start tracking, scanned over the
   // whole article, and with it, scanned only over a short window ending at each (rare) match.
-  std::vector<unsigned> main_ids, regex_ids, context_ids;
+  std::vector<unsigned> main_ids, regex_ids, som_ids, context_ids;
   for (size_t i = 0; i < exprs.size(); ++i) {
     bool main = false, context = false;
     for (const Feature& f : e->features_[i]) {
       (f.context ? context : main) = true;
     }
     if (main) (e->lengths_[i] == 0 ? regex_ids : main_ids).push_back(static_cast<unsigned>(i));
+    if (main && e->lengths_[i] == 0 && e->words_[i] == 0) som_ids.push_back(static_cast<unsigned>(i));
     if (context) context_ids.push_back(static_cast<unsigned>(i));
   }
   auto compile = [&](const std::vector<unsigned>& ids, hs_database_t** db, bool som = true) {
@@ -180,7 +182,8 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     for (unsigned id : ids) {
       cexprs.push_back(exprs[id].c_str());
       // Literals know their length, so only regex terms pay for start-of-match tracking.
-      flags.push_back(e->lengths_[id] == 0 && som ? HS_FLAG_SOM_LEFTMOST : 0u);
+      // Only regexes whose start cannot be worked out (macros, "re:" terms) need it tracked.
+      flags.push_back(e->lengths_[id] == 0 && e->words_[id] == 0 && som ? HS_FLAG_SOM_LEFTMOST : 0u);
     }
     hs_compile_error_t* err = nullptr;
     if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), static_cast<unsigned>(ids.size()),
@@ -199,7 +202,7 @@ std::shared_ptr<const Engine> Engine::build(rules::RuleBook book, geo::Gazetteer
     return false;
   };
   if (!compile(main_ids, &e->db_) || !compile(regex_ids, &e->regex_db_, false) ||
-      !compile(regex_ids, &e->regex_som_db_) || !compile(context_ids, &e->context_db_)) {
+      !compile(som_ids, &e->regex_som_db_) || !compile(context_ids, &e->context_db_)) {
     return nullptr;
   }
   if (!e->db_) {

@@ -77,6 +77,8 @@ class Engine {
   const std::vector<uint32_t>& lengths() const { return lengths_; }
   // Whether a pattern may end mid-word (a "*" prefix term or a regex, in a spaced language).
   const std::vector<bool>& prefix() const { return prefix_; }
+  // Word count of a wildcard phrase (its start is found by counting words back); 0 otherwise.
+  const std::vector<uint32_t>& words() const { return words_; }
   const std::vector<CompiledRule>& rules() const { return rules_; }
   const rules::RuleBook& book() const { return book_; }
   const geo::Gazetteer& gazetteer() const { return gazetteer_; }
@@ -97,6 +99,7 @@ class Engine {
   std::vector<std::string> pattern_terms_;      // a representative term text, by pattern id
   std::vector<uint32_t> lengths_;               // by pattern id
   std::vector<bool> prefix_;                    // by pattern id
+  std::vector<uint32_t> words_;                 // by pattern id
   std::vector<CompiledRule> rules_;
   rules::RuleBook book_;
   geo::Gazetteer gazetteer_;

@@ -510,6 +510,8 @@ std::optional<CompiledTerm> compile_term(const Term& term, std::string_view lang
     if (!re) return std::nullopt;
     out.som = true;
     out.expression = spaced ? " " + *re + " " : *re;
+    if (spaced) out.words = static_cast<uint32_t>(std::count(norm.begin(), norm.end(), ' ') + 1);
+    out.prefix = spaced && norm.back() == '*';
     return out;
   }
   const bool prefix = star != std::string::npos;

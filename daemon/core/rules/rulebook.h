@@ -125,6 +125,8 @@ struct CompiledTerm {
   bool som = false;          // a regex: Hyperscan must report where the match starts
   uint32_t length = 0;       // for literals: the match length in bytes
   bool prefix = false;       // ends in "*" in a spaced language: the match ends mid-word
+  uint32_t words = 0;        // for a phrase with an inner "*": its word count, from which the
+                             // match start is found without Hyperscan's start tracking
 };
 std::optional<CompiledTerm> compile_term(const Term& term, std::string_view lang,
                                          Diagnostics& diags);
