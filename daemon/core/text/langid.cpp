@@ -10,9 +10,10 @@
 namespace brinkwatch::text {
 
 LanguageGuess detect_language(std::string_view text) {
-  // A prefix is enough to tell a language, and bounds the cost on long articles; cut it on a
+  // A prefix is enough to tell a language (CLD2 was a quarter of the classify time reading
+  // 4 KiB), and bounds the cost on long articles; cut it on a
   // UTF-8 boundary.
-  size_t len = std::min<size_t>(text.size(), 4096);
+  size_t len = std::min<size_t>(text.size(), 1024);
   while (len > 0 && len < text.size() && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80) --len;
   if (len == 0) return {};
   bool reliable = false;

@@ -117,7 +117,7 @@ namespace brinkwatch::text {
 
 // Language identification with CLD2 (Debian's libcld2): the ISO 639-1 code of the text's
 // language ("zh" for either Chinese script), and whether CLD2 calls the guess reliable. Reads at
-// most the first 4 KiB. Empty code when unknown.
+// most the first 1 KiB. Empty code when unknown.
 struct LanguageGuess {
   std::string code;
   bool reliable = false;
