@@ -68,7 +68,7 @@ expect_diag "unknown config key" "^brinkwatch\\.yaml:$line:1: error\\[unknown-ke
 
 # ---- a rules path outside the config folder ----------------------------------------------------
 fresh_copy
-sed -i 's#- rules/en/\*\.yaml#- ../elsewhere/*.yaml#' "$TMP/cfg/brinkwatch.yaml"
+sed -i 's#- rules/\*/\*\.yaml.*#- ../elsewhere/*.yaml#' "$TMP/cfg/brinkwatch.yaml"
 validate
 rc=$?
 [ "$rc" -eq 1 ] || fail "rules outside the folder: exit status $rc, expected 1"
