@@ -1,0 +1,119 @@
+#include "kafka/embedded_broker.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include <librdkafka/rdkafka_mock.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace brinkwatch::kafka {
+
+Result<std::unique_ptr<MockCluster>> MockCluster::start(const BrokerOptions& options) {
+  // The handle only does the cluster's bookkeeping; it never connects anywhere.
+  auto conf = make_conf({{"log_level", "3"}}, "broker");
+  if (!conf) return conf.error();
+  char errstr[512];
+  std::unique_ptr<MockCluster> m(new MockCluster());
+  m->rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof errstr));
+  if (!m->rk_) return Error{"kafka_client", fmt::format("cannot create the mock cluster's handle: {}", errstr)};
+  conf->release();
+  m->cluster_ = rd_kafka_mock_cluster_new(m->rk_.get(), options.brokers);
+  if (!m->cluster_) return Error{"kafka_client", "cannot create the mock cluster"};
+  for (const auto& t : options.topics) {
+    if (const auto err = rd_kafka_mock_topic_create(m->cluster_, t.c_str(), options.partitions, 1)) {
+      return Error{"kafka_client", fmt::format("cannot create topic {}: {}", t, rd_kafka_err2str(err))};
+    }
+  }
+  m->bootstrap_ = rd_kafka_mock_cluster_bootstraps(m->cluster_);
+  return m;
+}
+
+MockCluster::~MockCluster() {
+  if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
+}
+
+Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::spawn(const std::string& exe, std::vector<std::string> args,
+                                                              int timeout_ms) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Error{"spawn", fmt::format("pipe: {}", std::strerror(errno))};
+  args.insert(args.begin(), exe);
+  args.push_back("--bootstrap-fd");
+  args.push_back(std::to_string(fds[1]));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Error{"spawn", fmt::format("fork: {}", std::strerror(errno))};
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);  // the parent died before prctl took effect
+    // Ctrl-C goes to the whole foreground group; the parent stops the broker itself, last.
+    setpgid(0, 0);
+    close(fds[0]);
+    const int flags = fcntl(fds[1], F_GETFD);
+    fcntl(fds[1], F_SETFD, flags & ~FD_CLOEXEC);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::unique_ptr<EmbeddedBroker> b(new EmbeddedBroker());
+  b->pid_ = pid;
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (line.find('\n') == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[256];
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;  // the child closed the pipe (exited) without an address
+    line.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  const auto nl = line.find('\n');
+  if (nl == std::string::npos) return Error{"spawn", "the embedded broker did not report its address"};
+  b->bootstrap_ = line.substr(0, nl);
+  return b;
+}
+
+bool EmbeddedBroker::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+EmbeddedBroker::~EmbeddedBroker() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+}
+
+}  // namespace brinkwatch::kafka

@@ -1,0 +1,55 @@
+// An idempotent producer (enable.idempotence=true, acks=all): retries cannot duplicate or
+// reorder records within a partition. Each record carries an opaque pointer that comes back in
+// its delivery report, which runs on whichever thread calls poll() or flush().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "kafka/client.h"
+
+namespace brinkwatch::kafka {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+// `err` is RD_KAFKA_RESP_ERR_NO_ERROR on success. A failure here is final: the idempotent
+// producer has already retried until message.timeout.ms.
+using DeliveryFn = std::function<void(void* opaque, rd_kafka_resp_err_t err)>;
+
+class Producer {
+ public:
+  static Result<std::unique_ptr<Producer>> create(const std::vector<Property>& properties, DeliveryFn on_delivery);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Queues a record. Waits (up to `queue_full_wait_ms`) while the local queue is full; any other
+  // error is returned and no delivery report will follow. Thread-safe.
+  rd_kafka_resp_err_t produce(const std::string& topic, std::string_view key, std::string_view value,
+                              const std::vector<Header>& headers, void* opaque, int queue_full_wait_ms = 10000);
+  // Serves delivery reports. Returns how many were served.
+  int poll(int timeout_ms);
+  // Waits for every queued record's delivery report (served on this thread).
+  rd_kafka_resp_err_t flush(int timeout_ms);
+  // Records not yet acknowledged.
+  int outstanding() const;
+  // Non-empty when the idempotent producer hit a fatal error: nothing more can be delivered.
+  std::string fatal_error() const;
+
+ private:
+  Producer() = default;
+  static void dr_cb(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+
+  HandlePtr rk_;
+  DeliveryFn on_delivery_;
+};
+
+}  // namespace brinkwatch::kafka
