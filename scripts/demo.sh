@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The one-command tour (for now offline; the Kafka demo comes later): builds brinkwatch, runs
-# `brinkwatch classify` over the bundled sample articles and prints, per article, the signals
-# found (type, countries, score) and the strongest evidence sentence.
-#   bash scripts/demo.sh [ARTICLES.jsonl]
+# The one-command tour: builds brinkwatch (installing what is missing), then runs
+# `brinkwatch demo`: an embedded Kafka broker, the detect stage, the bundled sample articles fed
+# into the articles topic, and each signal shown as it arrives. Exits when every sample is
+# processed; Ctrl-C stops everything cleanly.
+#   bash scripts/demo.sh [--keep-running] [--rate N]
+# --keep-running leaves the broker and the daemon up and prints how to produce into them with
+# kcat. The offline table of the earlier demo: build/brinkwatch classify FILE | python3
+# scripts/summarize.py FILE.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-articles="${1:-config/samples/articles.jsonl}"
 setup_log=$(mktemp)
-out=$(mktemp)
-trap 'rm -f "$setup_log" "$out"' EXIT
+trap 'rm -f "$setup_log"' EXIT
 # Quiet when all is well; the whole build log when it is not.
 if ! bash scripts/setup.sh >"$setup_log" 2>&1; then
   cat "$setup_log" >&2
@@ -17,10 +19,6 @@ if ! bash scripts/setup.sh >"$setup_log" 2>&1; then
   exit 1
 fi
 
-echo "brinkwatch classify $articles"
-echo
-# classify exits 1 when some lines are unreadable; those lines are shown as errors below.
-build/brinkwatch classify -c config/brinkwatch.yaml "$articles" >"$out" || [[ $? -eq 1 ]]
-python3 scripts/summarize.py "$articles" <"$out"
-echo
-echo "Why a rule fired (or did not): build/brinkwatch classify --explain $articles"
+rm -f "$setup_log"
+trap - EXIT
+exec build/brinkwatch demo -c config/brinkwatch.yaml "$@"

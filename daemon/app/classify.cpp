@@ -83,9 +83,12 @@ int cmd_classify(const Args& args) {
   return 0;
 }
 
+bool check_kafka_config(const Config& config, rules::Diagnostics& diags);
+
 int cmd_validate(const Args& args) {
   rules::Diagnostics diags;
-  Config config = load_config(args.config, diags);
+  Config config = load_config(args.config, diags, args.overrides);
+  if (!diags.has_errors()) check_kafka_config(config, diags);
   std::shared_ptr<const detect::Engine> engine;
   if (!diags.has_errors()) engine = load_engine(config, diags);
   for (const auto& d : diags.items()) std::cerr << (args.json ? d.json() : d.str()) << '\n';

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "app/config.h"
+
 namespace brinkwatch::app {
 
 struct Args {
@@ -14,11 +16,21 @@ struct Args {
   bool verbose = false;
   std::string gold;
   std::string pred;  // eval: score an existing predictions file instead of classifying
+  std::vector<Override> overrides;  // --set SECTION.KEY=VALUE
+  std::string role;                 // run: detect (aggregate comes later)
+  bool keep_running = false;        // demo
+  double rate = 20;                 // demo: sample articles per second
+  int64_t stats_interval_ms = 30000;  // run: progress line in the log
+  std::string bootstrap_file;       // broker
+  int bootstrap_fd = -1;            // broker (hidden: demo's child)
 };
 
 int cmd_classify(const Args& args);
 int cmd_validate(const Args& args);
 int cmd_test(const Args& args);
 int cmd_eval(const Args& args);
+int cmd_run(const Args& args);
+int cmd_demo(const Args& args);
+int cmd_broker(const Args& args);
 
 }  // namespace brinkwatch::app

@@ -3,6 +3,7 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -80,7 +81,92 @@ std::optional<T> number(rules::Diagnostics& d, const std::string& file, const YA
   }
 }
 
+// librdkafka takes every value as a string; YAML 1.1 spellings of booleans become true/false.
+std::optional<std::string> property_value(rules::Diagnostics& d, const std::string& file, const YAML::Node& n,
+                                          const std::string& key) {
+  if (!n.IsScalar() || (n.Tag() != "!" && n.Scalar().empty())) {
+    err(d, file, n, "wrong-type",
+        fmt::format("kafka.{} must be a string, number or boolean (librdkafka property)", key));
+    return std::nullopt;
+  }
+  std::string v = n.Scalar();
+  if (n.Tag() != "!") {  // unquoted
+    static const std::initializer_list<std::string_view> yes{"yes", "Yes", "YES", "on", "On", "ON", "True", "TRUE"};
+    static const std::initializer_list<std::string_view> no{"no", "No", "NO", "off", "Off", "OFF", "False", "FALSE"};
+    if (std::find(yes.begin(), yes.end(), v) != yes.end()) v = "true";
+    if (std::find(no.begin(), no.end(), v) != no.end()) v = "false";
+  }
+  return v;
+}
+
+std::string scalar_string(rules::Diagnostics& d, const std::string& file, const YAML::Node& n, std::string_view what,
+                          const std::string& fallback) {
+  if (!n.IsScalar() || n.Scalar().empty()) {
+    err(d, file, n, "wrong-type", fmt::format("{} must be a non-empty string", what));
+    return fallback;
+  }
+  return n.Scalar();
+}
+
+// Kafka topic names: 1-249 of [a-zA-Z0-9._-].
+bool valid_topic(const std::string& t) {
+  if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
+  return std::all_of(t.begin(), t.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
+void apply_override(YAML::Node& root, const Override& o, rules::Diagnostics& d) {
+  const auto dot = o.path.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == o.path.size()) {
+    d.error("bad-override", "--set", 0, 0,
+            fmt::format("\"{}\": expected SECTION.KEY=VALUE, e.g. kafka.bootstrap.servers=HOST:PORT", o.path));
+    return;
+  }
+  const std::string section = o.path.substr(0, dot);
+  std::vector<std::string> keys;
+  if (section == "kafka") {
+    keys.push_back(o.path.substr(dot + 1));
+  } else {
+    std::string rest = o.path.substr(dot + 1);
+    size_t start = 0;
+    for (size_t i = 0; i <= rest.size(); ++i) {
+      if (i == rest.size() || rest[i] == '.') {
+        keys.push_back(rest.substr(start, i - start));
+        start = i + 1;
+      }
+    }
+  }
+  if (!root[section] || !root[section].IsMap()) root[section] = YAML::Node(YAML::NodeType::Map);
+  YAML::Node node = root[section];
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    if (!node[keys[i]] || !node[keys[i]].IsMap()) node[keys[i]] = YAML::Node(YAML::NodeType::Map);
+    node.reset(node[keys[i]]);
+  }
+  node[keys.back()] = o.value;
+}
+
 }  // namespace
+
+bool is_secret_property(std::string_view key) {
+  static const std::initializer_list<std::string_view> exact{"sasl.password", "ssl.key.password", "ssl.key.pem",
+                                                             "ssl_key", "ssl.keystore.password",
+                                                             "sasl.oauthbearer.client.secret"};
+  if (std::find(exact.begin(), exact.end(), key) != exact.end()) return true;
+  return key.find("password") != std::string_view::npos || key.find("secret") != std::string_view::npos;
+}
+
+std::string printable_property(std::string_view key, std::string_view value) {
+  return is_secret_property(key) ? std::string("[redacted]") : std::string(value);
+}
+
+const KafkaProperty* Config::kafka_property(std::string_view key) const {
+  const KafkaProperty* found = nullptr;
+  for (const auto& p : kafka) {
+    if (p.key == key) found = &p;  // the last one written wins, as librdkafka would apply them
+  }
+  return found;
+}
 
 std::optional<std::string> resolve_inside(const Config& config, const std::string& relative,
                                           std::string& why) {
@@ -96,7 +182,7 @@ std::optional<std::string> resolve_inside(const Config& config, const std::strin
   return p.string();
 }
 
-Config load_config(const std::string& path, rules::Diagnostics& diags) {
+Config load_config(const std::string& path, rules::Diagnostics& diags, const std::vector<Override>& overrides) {
   Config c;
   c.path = path;
   c.dir = fs::path(path).parent_path().string();
@@ -117,7 +203,8 @@ Config load_config(const std::string& path, rules::Diagnostics& diags) {
     diags.error("wrong-type", path, 1, 1, "the config must be a mapping (detect:, input:, ...)");
     return c;
   }
-  check_keys(diags, path, root, {"detect", "input"}, "the config");
+  for (const auto& o : overrides) apply_override(root, o, diags);
+  check_keys(diags, path, root, {"detect", "input", "kafka", "topics", "group", "limits", "embedded"}, "the config");
   if (const auto d = root["detect"]) {
     check_keys(diags, path, d, {"rules", "gazetteer", "min_score", "max_evidence", "max_hits"}, "detect");
     if (d["rules"]) c.rule_globs = strings(diags, path, d["rules"], "detect.rules");
@@ -149,6 +236,51 @@ Config load_config(const std::string& path, rules::Diagnostics& diags) {
       set("text", c.fields.text);
       set("html", c.fields.html);
     }
+  }
+  if (const auto k = root["kafka"]) {
+    if (!k.IsMap()) {
+      err(diags, path, k, "wrong-type", "kafka must be a mapping of librdkafka properties");
+    } else {
+      for (const auto& kv : k) {
+        const std::string key = kv.first.Scalar();
+        if (auto v = property_value(diags, path, kv.second, key)) {
+          c.kafka.push_back({key, *v, kv.first.Mark().line + 1, kv.first.Mark().column + 1});
+        }
+      }
+    }
+  }
+  if (const auto t = root["topics"]) {
+    check_keys(diags, path, t, {"articles", "signals", "dead_letter"}, "topics");
+    auto topic = [&](const char* key, std::string& dst) {
+      if (!t[key]) return;
+      dst = scalar_string(diags, path, t[key], fmt::format("topics.{}", key), dst);
+      if (!valid_topic(dst)) {
+        err(diags, path, t[key], "bad-value",
+            fmt::format("topics.{}: \"{}\" is not a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)", key, dst));
+      }
+    };
+    if (t.IsMap()) {
+      topic("articles", c.topics.articles);
+      topic("signals", c.topics.signals);
+      topic("dead_letter", c.topics.dead_letter);
+      if (c.topics.articles == c.topics.signals || c.topics.articles == c.topics.dead_letter ||
+          c.topics.signals == c.topics.dead_letter) {
+        err(diags, path, t, "bad-value", "topics.articles, topics.signals and topics.dead_letter must differ");
+      }
+    }
+  }
+  if (const auto g = root["group"]) c.group = scalar_string(diags, path, g, "group", c.group);
+  if (const auto l = root["limits"]) {
+    check_keys(diags, path, l, {"max_in_flight_per_partition", "workers", "shutdown_deadline_ms"}, "limits");
+    if (l.IsMap()) {
+      if (l["max_in_flight_per_partition"]) c.run_limits.max_in_flight_per_partition = number<size_t>(diags, path, l["max_in_flight_per_partition"], "limits.max_in_flight_per_partition", 1, 1000000).value_or(c.run_limits.max_in_flight_per_partition);
+      if (l["workers"]) c.run_limits.workers = number<size_t>(diags, path, l["workers"], "limits.workers", 1, 256).value_or(c.run_limits.workers);
+      if (l["shutdown_deadline_ms"]) c.run_limits.shutdown_deadline_ms = number<int64_t>(diags, path, l["shutdown_deadline_ms"], "limits.shutdown_deadline_ms", 0, 3600000).value_or(c.run_limits.shutdown_deadline_ms);
+    }
+  }
+  if (const auto e = root["embedded"]) {
+    check_keys(diags, path, e, {"partitions"}, "embedded");
+    if (e.IsMap() && e["partitions"]) c.embedded.partitions = number<int>(diags, path, e["partitions"], "embedded.partitions", 1, 256).value_or(c.embedded.partitions);
   }
   return c;
 }

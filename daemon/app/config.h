@@ -1,7 +1,10 @@
 // brinkwatch.yaml: loading and validation. Start-up may throw; this returns diagnostics.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,30 @@
 
 namespace brinkwatch::app {
 
+// A librdkafka property as written under kafka:, with its place for diagnostics.
+struct KafkaProperty {
+  std::string key;
+  std::string value;
+  int line = 0;
+  int column = 0;
+};
+
+struct Topics {
+  std::string articles = "brinkwatch.articles";
+  std::string signals = "brinkwatch.signals";
+  std::string dead_letter = "brinkwatch.dead-letter";
+};
+
+struct Limits {
+  size_t max_in_flight_per_partition = 1000;
+  size_t workers = 2;
+  int64_t shutdown_deadline_ms = 10000;
+};
+
+struct Embedded {
+  int partitions = 4;
+};
+
 struct Config {
   std::string path;                     // the config file
   std::string dir;                      // its folder: every other file must be inside it
@@ -20,10 +47,33 @@ struct Config {
   detect::DetectOptions detect;
   FieldMap fields;
   DecodeLimits limits;
+  // The daemon (run, demo, broker). Fixed at start-up; not reloadable.
+  std::vector<KafkaProperty> kafka;  // passed to librdkafka verbatim, in file order
+  Topics topics;
+  std::string group = "brinkwatch-detect";
+  Limits run_limits;
+  Embedded embedded;
+
+  // The value of a kafka: property, if set.
+  const KafkaProperty* kafka_property(std::string_view key) const;
 };
 
+// "key=value" overrides from the command line (--set), applied to the YAML before validation.
+// The first dot separates the section; under kafka: the rest is one librdkafka property name
+// (kafka.bootstrap.servers=HOST:PORT), elsewhere further dots nest (limits.workers=4).
+struct Override {
+  std::string path;
+  std::string value;
+};
+
+// True for properties whose values must never be printed (passwords, private keys).
+bool is_secret_property(std::string_view key);
+// The value as it may be logged: "[redacted]" for secrets.
+std::string printable_property(std::string_view key, std::string_view value);
+
 // Reads and validates the config file. Diagnostics carry file:line:col.
-Config load_config(const std::string& path, rules::Diagnostics& diags);
+Config load_config(const std::string& path, rules::Diagnostics& diags,
+                   const std::vector<Override>& overrides = {});
 
 // Reads the rules and gazetteer the config names and compiles them. nullptr on errors.
 std::shared_ptr<const detect::Engine> load_engine(const Config& config, rules::Diagnostics& diags);

@@ -1,4 +1,6 @@
 // brinkwatch: the command-line entry. Subcommands are in app/*.cpp.
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -16,6 +18,12 @@ usage:
   brinkwatch validate [-c CONFIG] [--json]                check config, rules and gazetteer; exit 0 or 1
   brinkwatch test [-c CONFIG] [-v] [--explain] PATH...    run YAML rule tests
   brinkwatch eval [-c CONFIG] --gold FILE [--pred FILE]   precision / recall / F1 per type against a gold file
+  brinkwatch run [-c CONFIG] [--role detect]              the daemon: articles topic → signals and dead-letter topics
+                 [--stats-interval-ms N]                  progress line in the log every N ms (default 30000)
+  brinkwatch demo [-c CONFIG] [--keep-running] [--rate N] embedded broker + daemon + sample articles, live view of signals
+
+Every command takes --set SECTION.KEY=VALUE to override the config, e.g.
+  --set kafka.bootstrap.servers=broker1:9092 --set limits.workers=4
 
 CONFIG defaults to config/brinkwatch.yaml.
 )";
@@ -51,6 +59,30 @@ int main(int argc, char** argv) {
       args.gold = value("--gold");
     } else if (a == "--pred") {
       args.pred = value("--pred");
+    } else if (a == "--set") {
+      const std::string kv = value("--set");
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << fmt::format("brinkwatch {}: --set needs SECTION.KEY=VALUE, got \"{}\"\n", cmd, kv);
+        return 2;
+      }
+      args.overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+    } else if (a == "--role") {
+      args.role = value("--role");
+    } else if (a == "--keep-running") {
+      args.keep_running = true;
+    } else if (a == "--rate") {
+      args.rate = std::atof(value("--rate").c_str());
+      if (!(args.rate > 0)) {
+        std::cerr << fmt::format("brinkwatch {}: --rate must be a positive number of articles per second\n", cmd);
+        return 2;
+      }
+    } else if (a == "--stats-interval-ms") {
+      args.stats_interval_ms = std::max(10L, std::atol(value("--stats-interval-ms").c_str()));
+    } else if (a == "--bootstrap-file") {
+      args.bootstrap_file = value("--bootstrap-file");
+    } else if (a == "--bootstrap-fd") {
+      args.bootstrap_fd = std::atoi(value("--bootstrap-fd").c_str());
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
       std::cerr << fmt::format("brinkwatch {}: unknown option {}\n\n{}", cmd, a, kUsage);
       return 2;
@@ -63,6 +95,10 @@ int main(int argc, char** argv) {
     if (cmd == "validate") return brinkwatch::app::cmd_validate(args);
     if (cmd == "test") return brinkwatch::app::cmd_test(args);
     if (cmd == "eval") return brinkwatch::app::cmd_eval(args);
+    if (cmd == "run") return brinkwatch::app::cmd_run(args);
+    if (cmd == "demo") return brinkwatch::app::cmd_demo(args);
+    // Hidden: the embedded broker in the foreground, for demo's child process and the tests.
+    if (cmd == "broker") return brinkwatch::app::cmd_broker(args);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("brinkwatch {}: {}\n", cmd, e.what());
     return 2;

@@ -68,7 +68,8 @@ TEST_F(ConfigTest, UnknownKeysWithFileLineColumn) {
   rules::Diagnostics diags;
   load_config(path, diags);
   EXPECT_EQ(diags.str(),
-            path + ":4:1: error[unknown-key]: unknown key \"inputs\" in the config; expected one of: detect, input\n" +
+            path + ":4:1: error[unknown-key]: unknown key \"inputs\" in the config; expected one of: detect, input, "
+                   "kafka, topics, group, limits, embedded\n" +
             path + ":3:3: error[unknown-key]: unknown key \"min_scor\" in detect; expected one of: rules, gazetteer, "
                    "min_score, max_evidence, max_hits\n");
 }
@@ -211,6 +212,86 @@ TEST(ShippedConfig, LoadsAndItsEngineBuilds) {
   EXPECT_GT(engine->stats().place_names, 1000u);
   EXPECT_GT(engine->gazetteer().countries.size(), 190u);
   EXPECT_EQ(engine->version().size(), 12u);
+}
+
+TEST_F(ConfigTest, DaemonSectionsHaveDefaults) {
+  const std::string path = write("bw.yaml", "detect:\n  rules: [r.yaml]\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  EXPECT_EQ(c.topics.articles, "brinkwatch.articles");
+  EXPECT_EQ(c.topics.signals, "brinkwatch.signals");
+  EXPECT_EQ(c.topics.dead_letter, "brinkwatch.dead-letter");
+  EXPECT_EQ(c.group, "brinkwatch-detect");
+  EXPECT_EQ(c.run_limits.max_in_flight_per_partition, 1000u);
+  EXPECT_EQ(c.run_limits.workers, 2u);
+  EXPECT_EQ(c.run_limits.shutdown_deadline_ms, 10000);
+  EXPECT_EQ(c.embedded.partitions, 4);
+  EXPECT_TRUE(c.kafka.empty());
+}
+
+TEST_F(ConfigTest, KafkaPropertiesPassThroughAsStrings) {
+  const std::string path = write("bw.yaml",
+                                 "detect:\n  rules: [r.yaml]\n"
+                                 "kafka:\n"
+                                 "  bootstrap.servers: b1:9092,b2:9092\n"
+                                 "  linger.ms: 20\n"
+                                 "  enable.ssl.certificate.verification: yes\n"
+                                 "  sasl.password: \"s3cret\"\n"
+                                 "topics:\n  signals: my.signals\n"
+                                 "group: g1\n"
+                                 "limits:\n  workers: 4\n  max_in_flight_per_partition: 50\n"
+                                 "embedded:\n  partitions: 8\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags);
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  ASSERT_EQ(c.kafka.size(), 4u);
+  EXPECT_EQ(c.kafka[0].key, "bootstrap.servers");
+  EXPECT_EQ(c.kafka[0].value, "b1:9092,b2:9092");
+  EXPECT_EQ(c.kafka[0].line, 4);
+  EXPECT_EQ(c.kafka[1].value, "20");
+  EXPECT_EQ(c.kafka[2].value, "true");
+  EXPECT_EQ(c.kafka_property("sasl.password")->value, "s3cret");
+  EXPECT_EQ(printable_property("sasl.password", "s3cret"), "[redacted]");
+  EXPECT_EQ(printable_property("ssl.key.pem", "-----BEGIN"), "[redacted]");
+  EXPECT_EQ(printable_property("linger.ms", "20"), "20");
+  EXPECT_EQ(c.topics.signals, "my.signals");
+  EXPECT_EQ(c.group, "g1");
+  EXPECT_EQ(c.run_limits.workers, 4u);
+  EXPECT_EQ(c.run_limits.max_in_flight_per_partition, 50u);
+  EXPECT_EQ(c.embedded.partitions, 8);
+}
+
+TEST_F(ConfigTest, DaemonSectionErrorsCarryFileLineColumn) {
+  const std::string path = write("bw.yaml",
+                                 "detect:\n  rules: [r.yaml]\n"
+                                 "kafka:\n  bootstrap.servers: [a, b]\n"
+                                 "topics:\n  signal: x\n  articles: \"bad topic\"\n"
+                                 "limits:\n  workers: 0\n"
+                                 "embedded:\n  brokers: 3\n");
+  rules::Diagnostics diags;
+  load_config(path, diags);
+  const std::string s = diags.str();
+  EXPECT_NE(s.find(path + ":4:22: error[wrong-type]: kafka.bootstrap.servers must be a string"), std::string::npos) << s;
+  EXPECT_NE(s.find(path + ":6:3: error[unknown-key]: unknown key \"signal\" in topics"), std::string::npos) << s;
+  EXPECT_NE(s.find(path + ":7:13: error[bad-value]: topics.articles: \"bad topic\" is not a Kafka topic name"), std::string::npos) << s;
+  EXPECT_NE(s.find(path + ":9:12: error[bad-value]: limits.workers must be between 1 and 256"), std::string::npos) << s;
+  EXPECT_NE(s.find(path + ":11:3: error[unknown-key]: unknown key \"brokers\" in embedded"), std::string::npos) << s;
+}
+
+TEST_F(ConfigTest, CommandLineOverrides) {
+  const std::string path = write("bw.yaml", "detect:\n  rules: [r.yaml]\nlimits:\n  workers: 3\n");
+  rules::Diagnostics diags;
+  const Config c = load_config(path, diags,
+                               {{"kafka.bootstrap.servers", "127.0.0.1:9"}, {"limits.workers", "5"}, {"topics.articles", "in"}});
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  ASSERT_NE(c.kafka_property("bootstrap.servers"), nullptr);
+  EXPECT_EQ(c.kafka_property("bootstrap.servers")->value, "127.0.0.1:9");
+  EXPECT_EQ(c.run_limits.workers, 5u);
+  EXPECT_EQ(c.topics.articles, "in");
+  rules::Diagnostics bad;
+  load_config(path, bad, {{"limits.wrokers", "5"}});
+  EXPECT_NE(bad.str().find("unknown key \"wrokers\" in limits"), std::string::npos) << bad.str();
 }
 
 }  // namespace

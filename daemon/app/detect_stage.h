@@ -1,0 +1,130 @@
+// The DETECT stage on Kafka: articles topic → signals topic (one brinkwatch.signal/1 record per
+// signal, keyed by region) and dead-letter topic (undecodable input, original bytes).
+//
+// Threads: the consumer's poll thread owns the offset tracker, rebalances and delivery
+// completions; `limits.workers` worker threads each own an ArticleDecoder and a Detector and
+// share the immutable Engine. An input offset is stored only after every record derived from
+// it has a successful delivery report (at-least-once; docs/operations.md).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/config.h"
+#include "core/detect/engine.h"
+#include "kafka/consumer.h"
+#include "kafka/offset_tracker.h"
+#include "kafka/producer.h"
+
+namespace brinkwatch::app {
+
+struct StageCounters {
+  std::atomic<uint64_t> received{0};       // input messages taken into work
+  std::atomic<uint64_t> completed{0};      // input offsets finished (all output delivered)
+  std::atomic<uint64_t> sent{0};           // signal records delivered
+  std::atomic<uint64_t> quiet{0};          // articles without a signal
+  std::atomic<uint64_t> dead_lettered{0};  // dead letters delivered
+  std::atomic<uint64_t> delivery_failed{0};
+  std::mutex mu;
+  std::map<std::string, uint64_t> dead_by_reason;  // error code → dead letters
+};
+
+// The librdkafka properties of the config (kafka:), as passed to clients.
+std::vector<kafka::Property> kafka_properties(const Config& config);
+
+class DetectStage : private kafka::ConsumerHandler {
+ public:
+  using Clock = std::function<int64_t()>;  // Unix milliseconds, for detected_at
+  DetectStage(Config config, std::shared_ptr<const detect::Engine> engine, Clock clock = {});
+  ~DetectStage() override;
+  DetectStage(const DetectStage&) = delete;
+  DetectStage& operator=(const DetectStage&) = delete;
+
+  // Creates the clients, starts the workers and the poll thread. Errors are for the operator.
+  Result<bool> start();
+  // Any thread: stop consuming and begin draining.
+  void request_stop();
+  // True once the stage stopped on its own (a delivery failed, a fatal producer error).
+  bool failed() const { return failed_.load(); }
+  // Drains within limits.shutdown_deadline_ms, flushes, commits, closes. Returns the exit
+  // status: 0 after a clean drain, 1 when a delivery failed (the input will be re-read).
+  int shutdown();
+
+  StageCounters& counters() { return counters_; }
+  std::string counters_line();
+
+ private:
+  struct Work {
+    kafka::MessagePtr msg;
+    kafka::TopicPartition tp;
+    uint64_t epoch = 0;
+  };
+  // One per input message with output; comes back in each record's delivery report.
+  struct Pending {
+    kafka::TopicPartition tp;
+    int64_t offset = 0;
+    uint64_t epoch = 0;
+    std::atomic<int> remaining{0};
+    std::atomic<bool> failed{false};
+    bool dead_letter = false;
+    std::string reason;
+  };
+  struct Completion {
+    kafka::TopicPartition tp;
+    int64_t offset = 0;
+    uint64_t epoch = 0;
+    bool failed = false;
+  };
+
+  // ConsumerHandler (poll thread)
+  void on_assigned(kafka::Consumer& c, const std::vector<kafka::TopicPartition>& tps) override;
+  void on_revoked(kafka::Consumer& c, const std::vector<kafka::TopicPartition>& tps, bool lost) override;
+  void on_message(kafka::Consumer& c, kafka::MessagePtr msg) override;
+  void on_tick(kafka::Consumer& c) override;
+  int poll_timeout_ms() override;
+
+  void worker_loop();
+  void process(Work& work, ArticleDecoder& decoder, detect::Detector& detector);
+  void on_delivery(void* opaque, rd_kafka_resp_err_t err);
+  void finish(Pending* p);
+  void complete(const Completion& c);
+  // Applies queued completions, pauses/resumes, stores offsets. Poll thread (or main after it).
+  void apply_completions();
+  void fail(const std::string& why);
+
+  Config config_;
+  std::shared_ptr<const detect::Engine> engine_;
+  Clock clock_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  kafka::OffsetTracker tracker_;
+
+  std::mutex work_mu_;
+  std::condition_variable work_cv_;
+  std::deque<Work> work_;
+  bool workers_stop_ = false;
+  std::vector<std::thread> workers_;
+
+  std::mutex done_mu_;
+  std::vector<Completion> done_;
+  std::atomic<size_t> done_size_{0};
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> failed_{false};
+  bool draining_ = false;  // poll thread
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::atomic<bool> drained_{false};
+  StageCounters counters_;
+};
+
+}  // namespace brinkwatch::app
