@@ -33,7 +33,8 @@ int cmd_broker(const Args& args) {
   }
   install_stop_signals();
   kafka::BrokerOptions opts;
-  opts.topics = {config.topics.articles, config.topics.signals, config.topics.dead_letter};
+  opts.topics = {config.topics.articles, config.topics.signals, config.topics.dead_letter, config.topics.alerts,
+                 config.topics.changelog};
   opts.partitions = config.embedded.partitions;
   auto cluster = kafka::MockCluster::start(opts);
   if (!cluster) {

@@ -23,6 +23,8 @@ struct Args {
   int64_t stats_interval_ms = 30000;  // run: progress line in the log
   std::string bootstrap_file;       // broker
   int bootstrap_fd = -1;            // broker (hidden: demo's child)
+  std::string until;                // replay: advance stream time to this RFC 3339 time at the end
+  bool print_signals = false;       // replay: also print the signal records
 };
 
 int cmd_classify(const Args& args);
@@ -32,5 +34,6 @@ int cmd_eval(const Args& args);
 int cmd_run(const Args& args);
 int cmd_demo(const Args& args);
 int cmd_broker(const Args& args);
+int cmd_replay(const Args& args);
 
 }  // namespace brinkwatch::app

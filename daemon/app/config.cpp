@@ -6,6 +6,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -250,7 +251,7 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
     }
   }
   if (const auto t = root["topics"]) {
-    check_keys(diags, path, t, {"articles", "signals", "dead_letter"}, "topics");
+    check_keys(diags, path, t, {"articles", "signals", "dead_letter", "alerts", "changelog"}, "topics");
     auto topic = [&](const char* key, std::string& dst) {
       if (!t[key]) return;
       dst = scalar_string(diags, path, t[key], fmt::format("topics.{}", key), dst);
@@ -263,9 +264,12 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
       topic("articles", c.topics.articles);
       topic("signals", c.topics.signals);
       topic("dead_letter", c.topics.dead_letter);
-      if (c.topics.articles == c.topics.signals || c.topics.articles == c.topics.dead_letter ||
-          c.topics.signals == c.topics.dead_letter) {
-        err(diags, path, t, "bad-value", "topics.articles, topics.signals and topics.dead_letter must differ");
+      topic("alerts", c.topics.alerts);
+      topic("changelog", c.topics.changelog);
+      const std::vector<std::string> all{c.topics.articles, c.topics.signals, c.topics.dead_letter, c.topics.alerts,
+                                         c.topics.changelog};
+      if (std::set<std::string>(all.begin(), all.end()).size() != all.size()) {
+        err(diags, path, t, "bad-value", "topics.articles, signals, dead_letter, alerts and changelog must all differ");
       }
     }
   }

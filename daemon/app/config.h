@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/aggregate/options.h"
 #include "core/article.h"
 #include "core/detect/detector.h"
 #include "core/detect/engine.h"
@@ -27,6 +28,11 @@ struct Topics {
   std::string articles = "brinkwatch.articles";
   std::string signals = "brinkwatch.signals";
   std::string dead_letter = "brinkwatch.dead-letter";
+  // brinkwatch.alert/1 records, keyed by region.
+  std::string alerts = "brinkwatch.alerts";
+  // The aggregate stage's state, co-partitioned with signals (same partition count), keyed by
+  // region; compacted on a real cluster.
+  std::string changelog = "brinkwatch.aggregate-changelog";
 };
 
 struct Limits {
@@ -51,6 +57,12 @@ struct Config {
   std::vector<KafkaProperty> kafka;  // passed to librdkafka verbatim, in file order
   Topics topics;
   std::string group = "brinkwatch-detect";
+  // The aggregate stage (aggregate: section): its consumer group and its policies.
+  std::string aggregate_group = "brinkwatch-aggregate";
+  // How long a caught-up partition must be idle before the wall-clock tick advances its stream
+  // time (ms).
+  int64_t aggregate_idle_ms = 1000;
+  std::shared_ptr<const aggregate::Options> aggregate = std::make_shared<aggregate::Options>();
   Limits run_limits;
   Embedded embedded;
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/aggregate/minhash.h"
 #include "core/pipeline.h"
 
 namespace brinkwatch::app {
@@ -237,7 +238,7 @@ void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& de
   } else {
     const text::Document doc = prepare_document(*article);
     const detect::Detection det = detector.detect(*engine_, doc);
-    records = to_signal_records(*article, det, engine_->version(), clock_());
+    records = to_signal_records(*article, det, engine_->version(), clock_(), aggregate::minhash(doc));
   }
   if (records.empty()) {
     ++counters_.quiet;

@@ -21,6 +21,9 @@ usage:
   brinkwatch run [-c CONFIG] [--role detect]              the daemon: articles topic → signals and dead-letter topics
                  [--stats-interval-ms N]                  progress line in the log every N ms (default 30000)
   brinkwatch demo [-c CONFIG] [--keep-running] [--rate N] embedded broker + daemon + sample articles, live view of signals
+  brinkwatch replay [-c CONFIG] [--until TIME] [--signals] FILE|-
+                                                          both stages offline: articles (any order) → alert records
+                                                          (JSON Lines), in event-time order, as `run` would emit them
 
 Every command takes --set SECTION.KEY=VALUE to override the config, e.g.
   --set kafka.bootstrap.servers=broker1:9092 --set limits.workers=4
@@ -79,6 +82,10 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--stats-interval-ms") {
       args.stats_interval_ms = std::max(10L, std::atol(value("--stats-interval-ms").c_str()));
+    } else if (a == "--until") {
+      args.until = value("--until");
+    } else if (a == "--signals") {
+      args.print_signals = true;
     } else if (a == "--bootstrap-file") {
       args.bootstrap_file = value("--bootstrap-file");
     } else if (a == "--bootstrap-fd") {
@@ -97,6 +104,7 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return brinkwatch::app::cmd_eval(args);
     if (cmd == "run") return brinkwatch::app::cmd_run(args);
     if (cmd == "demo") return brinkwatch::app::cmd_demo(args);
+    if (cmd == "replay") return brinkwatch::app::cmd_replay(args);
     // Hidden: the embedded broker in the foreground, for demo's child process and the tests.
     if (cmd == "broker") return brinkwatch::app::cmd_broker(args);
   } catch (const std::exception& e) {

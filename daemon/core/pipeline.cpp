@@ -66,10 +66,11 @@ std::string content_fingerprint(const Article& article) {
 }
 
 std::vector<SignalRecord> to_signal_records(const Article& article, const detect::Detection& detection,
-                                            const std::string& ruleset_version, int64_t detected_unix_ms) {
+                                            const std::string& ruleset_version, int64_t detected_unix_ms,
+                                            const aggregate::MinHash& minhash) {
   std::vector<SignalRecord> out;
   if (detection.signals.empty()) return out;
-  out.reserve(detection.signals.size());
+  out.reserve(detection.signals.size() * 3);
   const std::string fingerprint = content_fingerprint(article);
   const std::string detected_at = format_rfc3339(detected_unix_ms);
   for (const auto& s : detection.signals) {
@@ -82,11 +83,19 @@ std::vector<SignalRecord> to_signal_records(const Article& article, const detect
     if (!article.published_at.empty()) j["published_at"] = article.published_at;
     j["detected_at"] = detected_at;
     j["ruleset"] = ruleset_version;
-  if (!detection.lang.empty()) j["lang"] = detection.lang;
+    if (!detection.lang.empty()) j["lang"] = detection.lang;
     j["fingerprint"] = fingerprint;
+    j["minhash"] = aggregate::to_hex(minhash);
     if (detection.truncated) j["truncated"] = true;
-    out.push_back({s.regions.empty() ? std::string("unlocated") : s.regions.front(),
-                   j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    if (s.regions.empty()) {
+      j["region"] = "unlocated";
+      out.push_back({"unlocated", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      continue;
+    }
+    for (const auto& region : s.regions) {
+      j["region"] = region;
+      out.push_back({region, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/aggregate/minhash.h"
 #include "core/article.h"
 #include "core/detect/detector.h"
 #include "core/text/text.h"
@@ -20,16 +21,19 @@ text::Document prepare_document(const Article& article);
 std::string to_json_line(const Article& article, const detect::Detection& detection,
                          const std::string& ruleset_version);
 
-// One brinkwatch.signal/1 record (docs/schemas/signal.schema.json) per signal of the article,
-// keyed by the signal's primary region (the first of its regions; "unlocated" when it has
-// none), so that every signal for a region lands in one partition of the signals topic.
+// brinkwatch.signal/1 records (docs/schemas/signal.schema.json): one per signal of the article
+// and region it is attributed to, keyed by that region ("region" in the record; "unlocated"
+// when the signal has none), so that every signal for a region lands in one partition of the
+// signals topic and one aggregator owns the region's state. `minhash` is the article's MinHash
+// signature (aggregate/minhash.h), for near-duplicate detection downstream.
 inline constexpr const char* kSignalSchema = "brinkwatch.signal/1";
 struct SignalRecord {
   std::string key;
   std::string value;  // JSON
 };
 std::vector<SignalRecord> to_signal_records(const Article& article, const detect::Detection& detection,
-                                            const std::string& ruleset_version, int64_t detected_unix_ms);
+                                            const std::string& ruleset_version, int64_t detected_unix_ms,
+                                            const aggregate::MinHash& minhash);
 
 // fnv1a64 of title, a newline and the text (or the html when there is no text), 16 hex digits:
 // the same story delivered twice has the same fingerprint.
