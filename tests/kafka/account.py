@@ -1,7 +1,7 @@
 """Accounts for every article of an input file in the signals and dead-letter topics.
 
 Expected output is `brinkwatch classify` of the same file: each valid article's signals (type,
-score, regions) as brinkwatch.signal/1 records, each invalid line exactly one dead letter whose
+score, regions) as brinkwatch.signal/1 records, one per region, each invalid line exactly one dead letter whose
 error.code header is the code classify reports. Duplicates (the same record twice) are allowed
 up to --max-duplicate-articles distinct articles (at-least-once); anything missing or unexpected
 fails. Exit 0 when complete; --quiet prints nothing (for polling).
@@ -35,7 +35,9 @@ for rec in (json.loads(l) for l in open(a.classify, encoding="utf-8")):
         expected_dead[lines[rec["line"] - 1]] = rec["error"]["code"]
         continue
     for s in rec["signals"]:
-        expected[(rec["id"], s["type"], s["score"], tuple(s["regions"]))] += 1
+        # One record per region the signal is attributed to (or one "unlocated").
+        for region in s["regions"] or ["unlocated"]:
+            expected[(rec["id"], s["type"], s["score"], tuple(s["regions"]), region)] += 1
 
 got = collections.Counter()
 schema_errors = 0
@@ -45,7 +47,7 @@ for l in open(a.signals, encoding="utf-8"):
     r = json.loads(l)
     if r.get("schema") != "brinkwatch.signal/1" or not r.get("fingerprint") or not r.get("detected_at"):
         schema_errors += 1
-    got[(r["article_id"], r["type"], r["score"], tuple(r["regions"]))] += 1
+    got[(r["article_id"], r["type"], r["score"], tuple(r["regions"]), r.get("region"))] += 1
 
 dead = collections.defaultdict(list)
 for l in open(a.dead, "rb").read().split(b"\n"):
