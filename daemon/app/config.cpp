@@ -117,6 +117,163 @@ bool valid_topic(const std::string& t) {
   });
 }
 
+// Durations: a number and a unit, "90s", "10m", "6h", "30d" (or plain milliseconds).
+std::optional<int64_t> duration(rules::Diagnostics& d, const std::string& file, const YAML::Node& n, std::string_view what,
+                                int64_t lo_ms, int64_t hi_ms) {
+  if (!n.IsScalar()) {
+    err(d, file, n, "wrong-type", fmt::format("{} must be a duration such as 90s, 10m, 6h or 30d", what));
+    return std::nullopt;
+  }
+  const std::string& v = n.Scalar();
+  size_t digits = 0;
+  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+  const std::string unit = v.substr(digits);
+  int64_t scale = 0;
+  if (unit == "ms" || unit.empty()) scale = 1;
+  if (unit == "s") scale = 1000;
+  if (unit == "m") scale = 60 * 1000;
+  if (unit == "h") scale = 3600 * 1000;
+  if (unit == "d") scale = 24 * 3600 * 1000LL;
+  if (digits == 0 || digits > 12 || scale == 0) {
+    err(d, file, n, "bad-value", fmt::format("{}: \"{}\" is not a duration; write a number and a unit: 90s, 10m, 6h, 30d", what, v));
+    return std::nullopt;
+  }
+  const int64_t ms = std::stoll(v.substr(0, digits)) * scale;
+  if (ms < lo_ms || ms > hi_ms) {
+    err(d, file, n, "bad-value", fmt::format("{} must be between {} ms and {} ms", what, lo_ms, hi_ms));
+    return std::nullopt;
+  }
+  return ms;
+}
+
+constexpr int64_t kDay = 24 * 3600 * 1000LL;
+
+void read_threshold(rules::Diagnostics& d, const std::string& file, const YAML::Node& n, const std::string& what,
+                    aggregate::Threshold& t) {
+  check_keys(d, file, n, {"index", "anomaly"}, what);
+  if (!n.IsMap()) return;
+  if (n["index"]) t.index = number<double>(d, file, n["index"], what + ".index", 0.0, 1e6).value_or(t.index);
+  if (n["anomaly"]) t.anomaly = number<double>(d, file, n["anomaly"], what + ".anomaly", -1e6, 1e6).value_or(t.anomaly);
+}
+
+// Levels of one policy; what is not given keeps the value of `p` (the default policy's).
+void read_policy(rules::Diagnostics& d, const std::string& file, const YAML::Node& n, const std::string& what,
+                 aggregate::Policy& p, bool is_override) {
+  if (is_override) {
+    check_keys(d, file, n, {"name", "regions", "watch", "warning", "critical", "exit_ratio", "cooldown"}, what);
+  } else {
+    check_keys(d, file, n, {"watch", "warning", "critical", "exit_ratio", "cooldown"}, what);
+  }
+  if (!n.IsMap()) return;
+  if (n["watch"]) read_threshold(d, file, n["watch"], what + ".watch", p.watch);
+  if (n["warning"]) read_threshold(d, file, n["warning"], what + ".warning", p.warning);
+  if (n["critical"]) read_threshold(d, file, n["critical"], what + ".critical", p.critical);
+  if (n["exit_ratio"]) p.exit_ratio = number<double>(d, file, n["exit_ratio"], what + ".exit_ratio", 0.0, 1.0).value_or(p.exit_ratio);
+  if (n["cooldown"]) p.cooldown_ms = duration(d, file, n["cooldown"], what + ".cooldown", 0, 30 * kDay).value_or(p.cooldown_ms);
+  if (!(p.watch.index <= p.warning.index && p.warning.index <= p.critical.index)) {
+    err(d, file, n, "bad-value", fmt::format("{}: the index thresholds must rise from watch to warning to critical", what));
+  }
+}
+
+void read_aggregate(rules::Diagnostics& d, const std::string& file, const YAML::Node& a, Config& c) {
+  check_keys(d, file, a,
+             {"group", "idle_ms", "windows", "alert_window", "weights", "baseline", "dedup", "evaluate_every",
+              "max_stories", "evidence", "levels", "policies"},
+             "aggregate");
+  if (!a.IsMap()) return;
+  auto o = std::make_shared<aggregate::Options>(*c.aggregate);
+  if (a["group"]) c.aggregate_group = scalar_string(d, file, a["group"], "aggregate.group", c.aggregate_group);
+  if (a["idle_ms"]) c.aggregate_idle_ms = number<int64_t>(d, file, a["idle_ms"], "aggregate.idle_ms", 10, 3600000).value_or(c.aggregate_idle_ms);
+  if (const auto w = a["windows"]) {
+    if (!w.IsSequence() || w.size() == 0) {
+      err(d, file, w, "wrong-type", "aggregate.windows must be a list of durations, e.g. [6h, 24h, 3d, 7d]");
+    } else {
+      o->windows.clear();
+      for (const auto& item : w) {
+        if (auto ms = duration(d, file, item, "aggregate.windows", 60 * 1000, 365 * kDay)) {
+          o->windows.push_back({item.Scalar(), *ms});
+        }
+      }
+    }
+  }
+  if (a["alert_window"]) o->alert_window = scalar_string(d, file, a["alert_window"], "aggregate.alert_window", o->alert_window);
+  if (std::none_of(o->windows.begin(), o->windows.end(), [&](const auto& w) { return w.name == o->alert_window; })) {
+    std::string names;
+    for (const auto& w : o->windows) names += (names.empty() ? "" : ", ") + w.name;
+    err(d, file, a["alert_window"] ? a["alert_window"] : a, "bad-value",
+        fmt::format("aggregate.alert_window \"{}\" is not one of aggregate.windows ({})", o->alert_window, names));
+  }
+  if (const auto w = a["weights"]) {
+    if (!w.IsMap()) {
+      err(d, file, w, "wrong-type", "aggregate.weights must map signal types to numbers");
+    } else {
+      for (const auto& kv : w) {
+        const std::string type = kv.first.Scalar();
+        if (auto v = number<double>(d, file, kv.second, "aggregate.weights." + type, -100.0, 100.0)) o->type_weights[type] = *v;
+      }
+    }
+  }
+  if (const auto b = a["baseline"]) {
+    check_keys(d, file, b, {"window", "sample_every", "lag", "min_stddev"}, "aggregate.baseline");
+    if (b.IsMap()) {
+      if (b["window"]) o->baseline_ms = duration(d, file, b["window"], "aggregate.baseline.window", 3600 * 1000, 365 * kDay).value_or(o->baseline_ms);
+      if (b["sample_every"]) o->baseline_sample_ms = duration(d, file, b["sample_every"], "aggregate.baseline.sample_every", 60 * 1000, kDay).value_or(o->baseline_sample_ms);
+      if (b["lag"]) o->baseline_lag_ms = duration(d, file, b["lag"], "aggregate.baseline.lag", 0, 90 * kDay).value_or(o->baseline_lag_ms);
+      if (b["min_stddev"]) o->min_stddev = number<double>(d, file, b["min_stddev"], "aggregate.baseline.min_stddev", 0.01, 1e6).value_or(o->min_stddev);
+    }
+  }
+  if (const auto x = a["dedup"]) {
+    check_keys(d, file, x, {"min_similarity", "window", "source_boost", "max_source_factor"}, "aggregate.dedup");
+    if (x.IsMap()) {
+      if (x["min_similarity"]) o->min_similarity = number<double>(d, file, x["min_similarity"], "aggregate.dedup.min_similarity", 0.0, 1.0).value_or(o->min_similarity);
+      if (x["window"]) o->dedup_window_ms = duration(d, file, x["window"], "aggregate.dedup.window", 0, 30 * kDay).value_or(o->dedup_window_ms);
+      if (x["source_boost"]) o->source_boost = number<double>(d, file, x["source_boost"], "aggregate.dedup.source_boost", 0.0, 10.0).value_or(o->source_boost);
+      if (x["max_source_factor"]) o->max_source_factor = number<double>(d, file, x["max_source_factor"], "aggregate.dedup.max_source_factor", 1.0, 100.0).value_or(o->max_source_factor);
+    }
+  }
+  if (a["evaluate_every"]) o->evaluate_every_ms = duration(d, file, a["evaluate_every"], "aggregate.evaluate_every", 1000, kDay).value_or(o->evaluate_every_ms);
+  if (a["max_stories"]) o->max_stories = number<size_t>(d, file, a["max_stories"], "aggregate.max_stories", 1, 100000).value_or(o->max_stories);
+  if (a["evidence"]) o->evidence = number<size_t>(d, file, a["evidence"], "aggregate.evidence", 0, 100).value_or(o->evidence);
+  if (a["levels"]) read_policy(d, file, a["levels"], "aggregate.levels", o->default_policy, false);
+  if (const auto ps = a["policies"]) {
+    if (!ps.IsSequence()) {
+      err(d, file, ps, "wrong-type", "aggregate.policies must be a list of {name, regions, levels...}");
+    } else {
+      for (size_t i = 0; i < ps.size(); ++i) {
+        const auto& pn = ps[i];
+        const std::string what = fmt::format("aggregate.policies[{}]", i);
+        aggregate::PolicyOverride ov;
+        ov.policy = o->default_policy;
+        read_policy(d, file, pn, what, ov.policy, true);
+        if (!pn.IsMap()) continue;
+        if (pn["name"]) ov.policy.name = scalar_string(d, file, pn["name"], what + ".name", "");
+        if (!pn["name"] || !pn["regions"]) {
+          err(d, file, pn, "missing-key", fmt::format("{} needs name: and regions:", what));
+          continue;
+        }
+        ov.regions = strings(d, file, pn["regions"], what + ".regions");
+        for (const auto& r : ov.regions) {
+          const bool ok = r.rfind("country:", 0) == 0 || r.rfind("m49:", 0) == 0 || r.rfind("theatre:", 0) == 0;
+          if (!ok) {
+            err(d, file, pn["regions"], "bad-value",
+                fmt::format("{}.regions: \"{}\" is not a region key (country:XX, m49:<sub-region>, theatre:<id>; a trailing * matches a prefix)", what, r));
+          }
+        }
+        o->overrides.push_back(std::move(ov));
+      }
+    }
+  }
+  if (o->default_policy.cooldown_ms < o->evaluate_every_ms) {
+    err(d, file, a, "bad-value", "aggregate.levels.cooldown must be at least aggregate.evaluate_every (alert ids are unique per evaluation interval)");
+  }
+  for (const auto& ov : o->overrides) {
+    if (ov.policy.cooldown_ms < o->evaluate_every_ms) {
+      err(d, file, a, "bad-value", fmt::format("aggregate.policies \"{}\": cooldown must be at least aggregate.evaluate_every", ov.policy.name));
+    }
+  }
+  c.aggregate = std::move(o);
+}
+
 void apply_override(YAML::Node& root, const Override& o, rules::Diagnostics& d) {
   const auto dot = o.path.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == o.path.size()) {
@@ -205,7 +362,8 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
     return c;
   }
   for (const auto& o : overrides) apply_override(root, o, diags);
-  check_keys(diags, path, root, {"detect", "input", "kafka", "topics", "group", "limits", "embedded"}, "the config");
+  check_keys(diags, path, root, {"detect", "input", "kafka", "topics", "group", "limits", "embedded", "aggregate"},
+             "the config");
   if (const auto d = root["detect"]) {
     check_keys(diags, path, d, {"rules", "gazetteer", "min_score", "max_evidence", "max_hits"}, "detect");
     if (d["rules"]) c.rule_globs = strings(diags, path, d["rules"], "detect.rules");
@@ -282,6 +440,7 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
       if (l["shutdown_deadline_ms"]) c.run_limits.shutdown_deadline_ms = number<int64_t>(diags, path, l["shutdown_deadline_ms"], "limits.shutdown_deadline_ms", 0, 3600000).value_or(c.run_limits.shutdown_deadline_ms);
     }
   }
+  if (const auto a = root["aggregate"]) read_aggregate(diags, path, a, c);
   if (const auto e = root["embedded"]) {
     check_keys(diags, path, e, {"partitions"}, "embedded");
     if (e.IsMap() && e["partitions"]) c.embedded.partitions = number<int>(diags, path, e["partitions"], "embedded.partitions", 1, 256).value_or(c.embedded.partitions);

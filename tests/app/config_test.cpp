@@ -69,7 +69,7 @@ TEST_F(ConfigTest, UnknownKeysWithFileLineColumn) {
   load_config(path, diags);
   EXPECT_EQ(diags.str(),
             path + ":4:1: error[unknown-key]: unknown key \"inputs\" in the config; expected one of: detect, input, "
-                   "kafka, topics, group, limits, embedded\n" +
+                   "kafka, topics, group, limits, embedded, aggregate\n" +
             path + ":3:3: error[unknown-key]: unknown key \"min_scor\" in detect; expected one of: rules, gazetteer, "
                    "min_score, max_evidence, max_hits\n");
 }

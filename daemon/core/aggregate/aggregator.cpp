@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <set>
@@ -123,6 +124,7 @@ struct Aggregator::Region {
   double mean = 0;               // baseline of the alert window's index
   double var = 0;
   int64_t next_sample_ms = -1;   // next baseline sample time; -1 before the first signal
+  std::deque<double> lagging;    // samples taken but not yet in the baseline (options.baseline_lag_ms)
   std::vector<Story> stories;
   Level level = Level::none;
   int64_t changed_ms = 0;
@@ -169,17 +171,22 @@ struct Aggregator::State {
     if ((t - r.next_sample_ms) / step > kMaxCatchUpSamples) {
       r.mean = 0;
       r.var = 0;
+      r.lagging.clear();
       r.next_sample_ms = (t / step + 1) * step;
       return;
     }
     const double alpha = 1.0 - std::exp(-static_cast<double>(step) / static_cast<double>(o().baseline_ms));
+    const size_t lag = static_cast<size_t>(o().baseline_lag_ms / step);
     while (r.next_sample_ms <= t) {
-      const double x = index_at(r, r.next_sample_ms);
-      const double diff = x - r.mean;
-      const double incr = alpha * diff;
-      r.mean += incr;
-      r.var = (1 - alpha) * (r.var + diff * incr);
+      r.lagging.push_back(index_at(r, r.next_sample_ms));
       r.next_sample_ms += step;
+      while (r.lagging.size() > lag) {
+        const double diff = r.lagging.front() - r.mean;
+        r.lagging.pop_front();
+        const double incr = alpha * diff;
+        r.mean += incr;
+        r.var = (1 - alpha) * (r.var + diff * incr);
+      }
     }
   }
 
@@ -306,6 +313,9 @@ struct Aggregator::State {
 
   bool negligible(const Region& r, int64_t t) const {
     if (r.level != Level::none || !r.stories.empty() || std::abs(r.mean) > kNegligible || r.var > kNegligible) return false;
+    for (double x : r.lagging) {
+      if (x > kNegligible) return false;
+    }
     for (size_t i = 0; i < r.windows.size(); ++i) {
       if (std::abs(r.windows[i].at(t, o().windows[i].ms)) > kNegligible) return false;
     }
@@ -495,6 +505,7 @@ std::vector<std::pair<std::string, std::string>> Aggregator::take_changes() {
            {"mean", r.mean},
            {"var", r.var},
            {"next_sample_ms", r.next_sample_ms},
+           {"lagging", r.lagging},
            {"stories", std::move(stories)},
            {"level", level_name(r.level)},
            {"changed_ms", r.changed_ms},
@@ -541,6 +552,7 @@ bool Aggregator::restore(std::string_view key, std::string_view value) {
     r.mean = j.at("mean").get<double>();
     r.var = j.at("var").get<double>();
     r.next_sample_ms = j.at("next_sample_ms").get<int64_t>();
+    for (const auto& x : j.at("lagging")) r.lagging.push_back(x.get<double>());
     for (const auto& sj : j.at("stories")) {
       Story s;
       for (const auto& h : sj.at("signatures")) {

@@ -43,7 +43,7 @@ std::string policy_version(const Options& o) {
   for (const auto& w : o.windows) s += fmt::format("window {} {}\n", w.name, w.ms);
   s += fmt::format("alert_window {}\n", o.alert_window);
   for (const auto& [type, w] : o.type_weights) s += fmt::format("weight {} {}\n", type, w);
-  s += fmt::format("baseline {} {} {}\n", o.baseline_ms, o.baseline_sample_ms, o.min_stddev);
+  s += fmt::format("baseline {} {} {} {}\n", o.baseline_ms, o.baseline_sample_ms, o.baseline_lag_ms, o.min_stddev);
   s += fmt::format("dedup {} {} {} {}\n", o.min_similarity, o.dedup_window_ms, o.source_boost, o.max_source_factor);
   s += fmt::format("evaluate {} {} {}\n", o.evaluate_every_ms, o.max_stories, o.evidence);
   add_policy(s, o.default_policy);

@@ -27,9 +27,9 @@ struct Threshold {
 
 struct Policy {
   std::string name = "default";
-  Threshold watch{2.0, 2.0};
-  Threshold warning{4.0, 3.0};
-  Threshold critical{7.0, 4.0};
+  Threshold watch{2.5, 2.5};
+  Threshold warning{4.5, 3.5};
+  Threshold critical{7.5, 5.0};
   // Hysteresis: a region keeps a level while both figures stay at or above this share of the
   // level's thresholds.
   double exit_ratio = 0.6;
@@ -56,9 +56,13 @@ struct Options {
       {"regime_change_rhetoric", 0.8}, {"arms_transfer", 0.6},  {"coercive_measure", 0.6},
       {"diplomatic_rupture", 0.8},  {"nuclear_posture", 1.5},  {"de_escalation", -1.5}};
   // Baseline: an exponentially weighted mean and variance of the alert window's index, sampled
-  // every `baseline_sample_ms`, with this time constant.
+  // every `baseline_sample_ms`, with this time constant. Samples join it only `baseline_lag_ms`
+  // after they were taken, so an escalation is compared with the region's normal before it began
+  // and does not raise its own bar within days; a region that stays violent becomes its own
+  // normal after the lag.
   int64_t baseline_ms = 30LL * 24 * 3600 * 1000;
   int64_t baseline_sample_ms = 3600 * 1000LL;
+  int64_t baseline_lag_ms = 7LL * 24 * 3600 * 1000;
   // The anomaly score divides by at least this standard deviation, so a region with a flat,
   // quiet history is not infinitely anomalous at its first signal.
   double min_stddev = 1.0;
