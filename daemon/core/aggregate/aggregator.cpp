@@ -595,7 +595,7 @@ std::vector<Alert> Aggregator::current_alerts() const {
   std::vector<Alert> out;
   std::vector<std::string> keys;
   for (const auto& [k, r] : s_->regions) {
-    if (r.level != Level::none && r.last_alert) keys.push_back(k);
+    if (r.last_alert) keys.push_back(k);
   }
   std::sort(keys.begin(), keys.end());
   for (const auto& k : keys) out.push_back(*s_->regions.at(k).last_alert);

@@ -4,7 +4,8 @@
 // One Aggregator per assigned partition; single-threaded. No clock is read here: event time comes
 // from the records, and the shell calls tick() with its (injected) clock only while the partition
 // is caught up and idle. Same input in the same order gives the same alerts with the same ids,
-// live or in `brinkwatch replay` (docs/alerts.md).
+// live or in `brinkwatch replay`, as long as records arrive in event-time order; an article that
+// arrives late after a tick is evaluated at stream time instead (docs/alerts.md, "Time").
 #pragma once
 
 #include <cstdint>
@@ -97,7 +98,7 @@ struct Alert {
   std::vector<Evidence> evidence;
   int64_t first_seen_ms = 0;  // the episode's start (when the region left `none`)
   int64_t changed_ms = 0;     // event time of this change
-  std::string reason;         // "rise", "decay", "de-escalation", "restore"
+  std::string reason;         // "rise", "decay", "de-escalation"
 
   std::string to_json() const;
 };
@@ -130,8 +131,9 @@ class Aggregator {
   // Restores one changelog record (later records of a key replace earlier ones). Returns false
   // (and keeps nothing) for a record it cannot read.
   bool restore(std::string_view key, std::string_view value);
-  // After restore: the last alert of every region at a level, to publish again (same ids), so an
-  // alert whose delivery was cut off by a crash is not lost.
+  // After restore: the last alert of every region that has one (including changes back to
+  // "none"), to publish again with the same ids, so an alert whose delivery was cut off by a crash
+  // is not lost.
   std::vector<Alert> current_alerts() const;
 
   struct Region;
