@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one-command tour: builds brinkwatch (installing what is missing), then runs
-# `brinkwatch demo`: an embedded Kafka broker, the detect stage, the bundled sample articles fed
-# into the articles topic, and each signal shown as it arrives. Exits when every sample is
+# `brinkwatch demo`: an embedded Kafka broker, both stages (detect and aggregate), the bundled sample
+# articles fed in published_at order on a compressed clock, each signal and alert shown as it
+# arrives (watch Venezuela rise to critical and calm down). Exits when every sample is
 # processed; Ctrl-C stops everything cleanly.
-#   bash scripts/demo.sh [--keep-running] [--rate N]
+#   bash scripts/demo.sh [--keep-running] [--speed H]
 # --keep-running leaves the broker and the daemon up and prints how to produce into them with
 # kcat. The offline table of the earlier demo: build/brinkwatch classify FILE | python3
 # scripts/summarize.py FILE.

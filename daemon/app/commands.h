@@ -19,7 +19,7 @@ struct Args {
   std::vector<Override> overrides;  // --set SECTION.KEY=VALUE
   std::string role;                 // run: detect (aggregate comes later)
   bool keep_running = false;        // demo
-  double rate = 20;                 // demo: sample articles per second
+  double speed = 12;                // demo: simulated hours per second
   int64_t stats_interval_ms = 30000;  // run: progress line in the log
   std::string bootstrap_file;       // broker
   int bootstrap_fd = -1;            // broker (hidden: demo's child)

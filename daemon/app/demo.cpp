@@ -1,10 +1,20 @@
-// brinkwatch demo: the embedded broker (child process), the detect stage (threads of this
-// process), the bundled sample articles fed into the articles topic, and a live view of the
-// signals topic. Exits 0 once every sample is processed and its signals shown, or on Ctrl-C.
+// brinkwatch demo: the embedded broker (child process), both stages (threads of this process), the
+// bundled sample articles fed into the articles topic in published_at order on a compressed
+// clock, and a live view of the signals and alerts topics. Exits 0 once every sample is processed
+// and its output shown, or on Ctrl-C.
+//
+// The clock: both stages take an injected clock (DESIGN.md "Time"), so the demo gives them a
+// simulated one that starts at the first sample's published_at and runs `--speed` hours per
+// second, jumping over quiet stretches. Days of event time pass in seconds, with everything the
+// real daemon does on the way: decay, cool-down and the wall-clock tick of idle partitions.
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -14,8 +24,10 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/aggregate_stage.h"
 #include "app/config.h"
 #include "app/detect_stage.h"
+#include "core/article.h"
 #include "kafka/client.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/producer.h"
@@ -52,9 +64,66 @@ std::string shorten(std::string s, size_t max) {
   return s.substr(0, cut) + "...";
 }
 
+// Simulated time: Unix ms = origin + elapsed wall time x speed + jumps. Thread-safe.
+class SimClock {
+ public:
+  SimClock(int64_t origin_ms, double speed) : origin_(origin_ms), speed_(speed), start_(std::chrono::steady_clock::now()) {}
+  int64_t now() const {
+    const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+    return origin_ + jumped_.load() + static_cast<int64_t>(wall * speed_);
+  }
+  void jump_to(int64_t sim_ms) {
+    const int64_t ahead = sim_ms - now();
+    if (ahead > 0) jumped_ += ahead;
+  }
+
+ private:
+  const int64_t origin_;
+  const double speed_;  // simulated ms per wall ms
+  const std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> jumped_{0};
+};
+
+std::string short_time(const std::string& rfc3339) {
+  return rfc3339.size() >= 16 ? rfc3339.substr(0, 10) + " " + rfc3339.substr(11, 5) : rfc3339;
+}
+
+std::string alert_view(const nlohmann::json& j) {
+  static const bool tty = isatty(STDOUT_FILENO) != 0;
+  const std::string level = j.value("level", std::string("?"));
+  const std::string previous = j.value("previous_level", std::string("?"));
+  const bool up = (previous == "none") || (previous == "watch" && level != "none") || (previous == "warning" && level == "critical");
+  const char* colour = !tty ? "" : level == "critical" ? "\033[1;31m" : level == "warning" ? "\033[1;33m" : level == "watch" ? "\033[1;36m" : "\033[1;32m";
+  std::string out = fmt::format("{}  {}{} ALERT {:<24} {} -> {}{}  index {:.1f} (baseline {:.1f}, anomaly {:.1f}), {}\n",
+                                short_time(j.value("changed_at", std::string())), colour, up ? "\u25b2" : "\u25bc",
+                                shorten(j.value("region", std::string()), 24), previous, level, tty ? "\033[0m" : "",
+                                j.value("index", 0.0),
+                                j["baseline"].value("mean", 0.0), j.value("anomaly", 0.0), j.value("reason", std::string()));
+  std::string drivers;
+  for (const auto& d : j.value("drivers", nlohmann::json::array())) {
+    if (!drivers.empty()) drivers += ", ";
+    drivers += fmt::format("{} {} stor{} / {} source{}", d.value("type", std::string()), d.value("stories", 0),
+                           d.value("stories", 0) == 1 ? "y" : "ies", d.value("sources", 0), d.value("sources", 0) == 1 ? "" : "s");
+  }
+  out += fmt::format("{:>18}drivers: {}\n", "", shorten(drivers, 150));
+  size_t shown = 0;
+  for (const auto& e : j.value("evidence", nlohmann::json::array())) {
+    if (shown++ == 2) break;
+    out += fmt::format("{:>18}\u2514 \"{}\" {}\n", "", shorten(e.value("sentence", std::string()), 100), e.value("url", std::string()));
+  }
+  return out;
+}
+
+// One line per signal (its primary region's record only: a signal is written once per region)
+// or an alert block; empty for records not to show.
 std::string view_line(const std::string& json) {
   const auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return "(unreadable record)";
+  if (j.value("schema", std::string()) == "brinkwatch.alert/1") return alert_view(j);
+  if (j.contains("regions") && j["regions"].is_array() && !j["regions"].empty() &&
+      j.value("region", std::string()) != j["regions"][0].get<std::string>()) {
+    return {};
+  }
   const std::string published = j.value("published_at", std::string("-"));
   const std::string when = published.size() >= 16 ? published.substr(0, 10) + " " + published.substr(11, 5) : published;
   std::string region = "unlocated";
@@ -70,7 +139,7 @@ std::string view_line(const std::string& json) {
       }
     }
   }
-  return fmt::format("{}  {:<24} {:<22} {:>4.2f}  {}\n{:>18}\u2514 \"{}\"", when, shorten(region, 24),
+  return fmt::format("{}  {:<24} {:<22} {:>4.2f}  {}\n{:>18}\u2514 \"{}\"\n", when, shorten(region, 24),
                      j.value("type", std::string("?")), j.value("score", 0.0), shorten(j.value("title", std::string()), 80),
                      "", shorten(evidence, 110));
 }
@@ -100,6 +169,22 @@ int cmd_demo(const Args& args) {
       if (!line.empty()) articles.push_back(std::move(line));
     }
   }
+  // In published_at order, each with its time (articles without one go last, fed at once).
+  std::vector<std::pair<int64_t, std::string>> timeline;
+  {
+    ArticleDecoder decoder(config.fields, config.limits);
+    for (auto& a : articles) {
+      auto decoded = decoder.decode(a);
+      int64_t t = std::numeric_limits<int64_t>::max();
+      if (decoded) t = parse_rfc3339(decoded->published_at).value_or(t);
+      timeline.emplace_back(t, std::move(a));
+    }
+    std::stable_sort(timeline.begin(), timeline.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  }
+  const int64_t origin = timeline.empty() || timeline.front().first == std::numeric_limits<int64_t>::max()
+                             ? 0
+                             : timeline.front().first - 3600 * 1000;
+  auto sim = std::make_shared<SimClock>(origin, args.speed * 3600.0);
   install_stop_signals();
 
   // 1. The broker, in its own process.
@@ -121,13 +206,22 @@ int cmd_demo(const Args& args) {
   std::cout << fmt::format("brinkwatch demo: embedded Kafka broker at {} (topics {}, {}, {}; {} partitions each)\n",
                            bootstrap, config.topics.articles, config.topics.signals, config.topics.dead_letter,
                            config.embedded.partitions);
-  std::cout << fmt::format("ruleset {} ({} rules); feeding {} articles from {} at {} per second\n\n",
-                           engine->version(), engine->stats().rules, articles.size(), samples, args.rate)
+  std::cout << fmt::format("ruleset {} ({} rules); feeding {} articles from {} in published_at order, "
+                           "{} simulated hours per second (quiet stretches skipped)\n\n",
+                           engine->version(), engine->stats().rules, timeline.size(), samples, args.speed)
             << std::flush;
 
-  // 2. The detect stage.
-  DetectStage stage(config, engine);
+  // 2. Both stages, on the simulated clock.
+  const auto clock = [sim] { return sim->now(); };
+  // The idle tick moves stream time on in simulated time; keep its wall-clock wait short.
+  config.aggregate_idle_ms = std::min<int64_t>(config.aggregate_idle_ms, 200);
+  DetectStage stage(config, engine, clock);
   if (auto started = stage.start(); !started) {
+    std::cerr << fmt::format("brinkwatch demo: {}\n", started.error().message);
+    return 2;
+  }
+  AggregateStage aggregate_stage(config, clock);
+  if (auto started = aggregate_stage.start(); !started) {
     std::cerr << fmt::format("brinkwatch demo: {}\n", started.error().message);
     return 2;
   }
@@ -151,7 +245,7 @@ int cmd_demo(const Args& args) {
   conf->release();
   rd_kafka_poll_set_consumer(view.get());
   {
-    auto subs = kafka::to_list({{config.topics.signals, RD_KAFKA_PARTITION_UA}});
+    auto subs = kafka::to_list({{config.topics.signals, RD_KAFKA_PARTITION_UA}, {config.topics.alerts, RD_KAFKA_PARTITION_UA}});
     rd_kafka_subscribe(view.get(), subs.get());
   }
 
@@ -163,37 +257,59 @@ int cmd_demo(const Args& args) {
     std::cerr << fmt::format("brinkwatch demo: {}\n", feeder_producer.error().message);
     return 2;
   }
+  // Quiet stretches longer than this (simulated) are skipped.
+  constexpr int64_t kMaxGapMs = 12 * 3600 * 1000LL;
   std::thread feeder([&] {
-    const auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < articles.size() && !feeder_stop; ++i) {
-      const auto due = start + std::chrono::microseconds(static_cast<int64_t>(1e6 * static_cast<double>(i) / args.rate));
-      while (std::chrono::steady_clock::now() < due && !feeder_stop) {
-        (*feeder_producer)->poll(5);
+    for (size_t i = 0; i < timeline.size() && !feeder_stop; ++i) {
+      const int64_t due = timeline[i].first;
+      if (due != std::numeric_limits<int64_t>::max()) {
+        if (due - sim->now() > kMaxGapMs) sim->jump_to(due - kMaxGapMs);
+        while (sim->now() < due && !feeder_stop) (*feeder_producer)->poll(5);
       }
-      if ((*feeder_producer)->produce(config.topics.articles, fmt::format("sample-{}", i), articles[i], {}, nullptr)) break;
+      if ((*feeder_producer)->produce(config.topics.articles, fmt::format("sample-{}", i), timeline[i].second, {}, nullptr)) break;
       ++fed;
     }
     (*feeder_producer)->flush(10000);
   });
 
-  size_t shown = 0;
+  size_t shown = 0, alerts_shown = 0;
+  std::map<std::string, std::string> levels;  // region → level, from the alerts seen
   bool announced = false;
   int rc = 0;
+  // After the last article, a few seconds more of simulated time let regions decay on screen.
+  std::optional<std::chrono::steady_clock::time_point> settle_until;
   while (!stop_signal()) {
     kafka::MessagePtr msg(rd_kafka_consumer_poll(view.get(), 100));
     if (msg && !msg->err) {
-      ++shown;
-      std::cout << view_line(std::string(static_cast<const char*>(msg->payload), msg->len)) << '\n' << std::flush;
+      const std::string value(static_cast<const char*>(msg->payload), msg->len);
+      if (rd_kafka_topic_name(msg->rkt) == config.topics.alerts) {
+        ++alerts_shown;
+        const auto j = nlohmann::json::parse(value, nullptr, false);
+        if (j.is_object()) levels[j.value("region", std::string())] = j.value("level", std::string());
+      } else {
+        ++shown;
+      }
+      if (const std::string line = view_line(value); !line.empty()) std::cout << line << std::flush;
     }
-    if (stage.failed()) {
+    if (stage.failed() || aggregate_stage.failed()) {
       rc = 1;
       break;
     }
-    const bool all_done = fed.load() == articles.size() && stage.counters().completed.load() >= articles.size() &&
-                          shown >= stage.counters().sent.load();
+    const bool processed = fed.load() == timeline.size() && stage.counters().completed.load() >= timeline.size() &&
+                           shown >= stage.counters().sent.load() &&
+                           aggregate_stage.counters().completed.load() >= stage.counters().sent.load() &&
+                           alerts_shown >= aggregate_stage.counters().alerts_sent.load();
+    if (processed && !settle_until) settle_until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    const bool all_done = processed && settle_until && std::chrono::steady_clock::now() >= *settle_until;
     if (all_done && !announced) {
       announced = true;
-      std::cout << fmt::format("\nall {} articles processed: {}\n", articles.size(), stage.counters_line());
+      std::string still_up;
+      for (const auto& [region, level] : levels) {
+        if (level != "none") still_up += fmt::format(" {}={}", region, level);
+      }
+      std::cout << fmt::format("\nall {} articles processed: detect {}\naggregate {}\n{} alerts; regions still at a level:{}\n",
+                               timeline.size(), stage.counters_line(), aggregate_stage.counters_line(), alerts_shown,
+                               still_up.empty() ? " none" : still_up);
       if (!args.keep_running) break;
       std::cout << fmt::format(
           "\nThe broker and the daemon keep running; Ctrl-C stops both.\n"
@@ -203,8 +319,11 @@ int cmd_demo(const Args& args) {
           "Read the signals (and the dead letters) from the start:\n"
           "  kcat -C -b {} -t {} -o beginning -X fetch.wait.max.ms=10\n"
           "  kcat -C -b {} -t {} -o beginning -X fetch.wait.max.ms=10 -f '%h %s\\n'\n"
-          "New signals also appear below.\n\n",
-          bootstrap, config.topics.articles, bootstrap, config.topics.signals, bootstrap, config.topics.dead_letter)
+          "Read the alerts:\n"
+          "  kcat -C -b {} -t {} -o beginning -X fetch.wait.max.ms=10\n"
+          "New signals and alerts also appear below (the clock keeps running {} simulated hours per second).\n\n",
+          bootstrap, config.topics.articles, bootstrap, config.topics.signals, bootstrap, config.topics.dead_letter,
+          bootstrap, config.topics.alerts, args.speed)
                 << std::flush;
     }
   }
@@ -215,8 +334,9 @@ int cmd_demo(const Args& args) {
   rd_kafka_consumer_close(view.get());
   view.reset();
   const int stage_rc = stage.shutdown();
-  std::cout << fmt::format("detect stage: {}\n", stage.counters_line());
-  return rc ? rc : stage_rc;
+  const int aggregate_rc = aggregate_stage.shutdown();
+  std::cout << fmt::format("detect stage: {}\naggregate stage: {}\n", stage.counters_line(), aggregate_stage.counters_line());
+  return rc ? rc : (stage_rc ? stage_rc : aggregate_rc);
 }
 
 }  // namespace brinkwatch::app

@@ -18,9 +18,13 @@ usage:
   brinkwatch validate [-c CONFIG] [--json]                check config, rules and gazetteer; exit 0 or 1
   brinkwatch test [-c CONFIG] [-v] [--explain] PATH...    run YAML rule tests
   brinkwatch eval [-c CONFIG] --gold FILE [--pred FILE]   precision / recall / F1 per type against a gold file
-  brinkwatch run [-c CONFIG] [--role detect]              the daemon: articles topic → signals and dead-letter topics
+  brinkwatch run [-c CONFIG] [--role detect|aggregate|all] the daemon: articles → signals (detect) → alerts (aggregate);
+                                                          both stages by default
                  [--stats-interval-ms N]                  progress line in the log every N ms (default 30000)
-  brinkwatch demo [-c CONFIG] [--keep-running] [--rate N] embedded broker + daemon + sample articles, live view of signals
+  brinkwatch demo [-c CONFIG] [--keep-running] [--speed H]
+                                                          embedded broker + both stages + the sample articles on a
+                                                          clock running H simulated hours per second (default 12);
+                                                          live view of signals and alerts
   brinkwatch replay [-c CONFIG] [--until TIME] [--signals] FILE|-
                                                           both stages offline: articles (any order) → alert records
                                                           (JSON Lines), in event-time order, as `run` would emit them
@@ -74,10 +78,10 @@ int main(int argc, char** argv) {
       args.role = value("--role");
     } else if (a == "--keep-running") {
       args.keep_running = true;
-    } else if (a == "--rate") {
-      args.rate = std::atof(value("--rate").c_str());
-      if (!(args.rate > 0)) {
-        std::cerr << fmt::format("brinkwatch {}: --rate must be a positive number of articles per second\n", cmd);
+    } else if (a == "--speed") {
+      args.speed = std::atof(value("--speed").c_str());
+      if (!(args.speed > 0 && args.speed <= 10000)) {
+        std::cerr << fmt::format("brinkwatch {}: --speed must be simulated hours per second, more than 0 and at most 10000\n", cmd);
         return 2;
       }
     } else if (a == "--stats-interval-ms") {

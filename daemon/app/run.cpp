@@ -1,15 +1,21 @@
-// brinkwatch run: the daemon. Start-up as ordered steps (config, engine, clients), then wait for
-// SIGTERM / SIGINT (or a fatal stage error), then the stage's ordered shutdown.
+// brinkwatch run: the daemon. Start-up as ordered steps (config, engine when detecting, clients),
+// then wait for SIGTERM / SIGINT (or a fatal stage error), then each stage's ordered shutdown.
+// --role detect | aggregate | all (default): which stages this process runs.
+#include <algorithm>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/aggregate_stage.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/detect_stage.h"
@@ -66,12 +72,38 @@ bool check_kafka_config(const Config& config, rules::Diagnostics& diags) {
   return !diags.has_errors();
 }
 
+namespace {
+
+// Logs a stage's counters every stats interval, when they moved.
+class Progress {
+ public:
+  Progress(std::string name, std::function<uint64_t()> progress, std::function<std::string()> line)
+      : name_(std::move(name)), progress_(std::move(progress)), line_(std::move(line)) {}
+  void report() {
+    const uint64_t now = progress_();
+    if (now == last_) return;
+    last_ = now;
+    spdlog::info("{}: {}", name_, line_());
+  }
+
+ private:
+  std::string name_;
+  std::function<uint64_t()> progress_;
+  std::function<std::string()> line_;
+  uint64_t last_ = 0;
+};
+
+}  // namespace
+
 int cmd_run(const Args& args) {
   setup_logging(args.verbose ? spdlog::level::debug : spdlog::level::info);
-  if (!args.role.empty() && args.role != "detect") {
-    std::cerr << fmt::format("brinkwatch run: --role {} is not available yet (only detect)\n", args.role);
+  const std::string role = args.role.empty() ? "all" : args.role;
+  if (role != "all" && role != "detect" && role != "aggregate") {
+    std::cerr << fmt::format("brinkwatch run: --role must be detect, aggregate or all (the default), not {}\n", role);
     return 2;
   }
+  const bool detect = role != "aggregate";
+  const bool aggregate = role != "detect";
   rules::Diagnostics diags;
   Config config = load_config(args.config, diags, args.overrides);
   if (!diags.has_errors()) check_kafka_config(config, diags);
@@ -79,39 +111,68 @@ int cmd_run(const Args& args) {
     diags.error("missing-key", config.path, 0, 0,
                 "kafka.bootstrap.servers is needed to run (or use `brinkwatch demo` for the embedded broker)");
   }
+  // The aggregate stage reads signal records, not articles: it needs no rules.
   std::shared_ptr<const detect::Engine> engine;
-  if (!diags.has_errors()) engine = load_engine(config, diags);
-  if (!engine) {
+  if (detect && !diags.has_errors()) engine = load_engine(config, diags);
+  if (diags.has_errors() || (detect && !engine)) {
     std::cerr << diags.str();
     return 2;
   }
   for (const auto& p : config.kafka) spdlog::info("kafka.{} = {}", p.key, printable_property(p.key, p.value));
-  spdlog::info("ruleset {}: {} rules", engine->version(), engine->stats().rules);
+  if (engine) spdlog::info("ruleset {}: {} rules", engine->version(), engine->stats().rules);
+  spdlog::info("role {}", role);
 
   install_stop_signals();
-  DetectStage stage(config, engine);
-  if (auto started = stage.start(); !started) {
-    spdlog::error("cannot start: {}", started.error().message);
-    return 2;
+  // Each stage has its own consumer (and group) and producer, as if in separate processes.
+  std::unique_ptr<DetectStage> detect_stage;
+  std::unique_ptr<AggregateStage> aggregate_stage;
+  std::vector<Progress> progress;
+  if (aggregate) {
+    aggregate_stage = std::make_unique<AggregateStage>(config);
+    if (auto started = aggregate_stage->start(); !started) {
+      spdlog::error("cannot start the aggregate stage: {}", started.error().message);
+      return 2;
+    }
+    AggregateStage* a = aggregate_stage.get();
+    progress.emplace_back(
+        "aggregate", [a] { return a->counters().received.load() + a->counters().completed.load() + a->counters().ticks.load(); },
+        [a] { return a->counters_line(); });
   }
+  if (detect) {
+    detect_stage = std::make_unique<DetectStage>(config, engine);
+    if (auto started = detect_stage->start(); !started) {
+      spdlog::error("cannot start the detect stage: {}", started.error().message);
+      if (aggregate_stage) aggregate_stage->shutdown();
+      return 2;
+    }
+    DetectStage* d = detect_stage.get();
+    progress.emplace_back(
+        "detect", [d] { return d->counters().received.load() + d->counters().completed.load(); },
+        [d] { return d->counters_line(); });
+  }
+  auto any_failed = [&] {
+    return (detect_stage && detect_stage->failed()) || (aggregate_stage && aggregate_stage->failed());
+  };
   // Progress in the log every stats interval, when something changed.
   const auto interval = std::chrono::milliseconds(args.stats_interval_ms);
   auto next_stats = std::chrono::steady_clock::now() + interval;
-  uint64_t last_received = 0;
-  while (!stop_signal() && !stage.failed()) {
+  while (!stop_signal() && !any_failed()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, args.stats_interval_ms)));
     if (std::chrono::steady_clock::now() >= next_stats) {
       next_stats += interval;
-      const uint64_t progress = stage.counters().received.load() + stage.counters().completed.load();
-      if (progress != last_received) {
-        last_received = progress;
-        spdlog::info("detect: {}", stage.counters_line());
-      }
+      for (auto& p : progress) p.report();
     }
   }
   if (stop_signal()) spdlog::info("signal {}: shutting down", stop_signal());
   start_shutdown_watchdog(config.run_limits.shutdown_deadline_ms);
-  const int rc = stage.shutdown();
+  // Both drain at once, each within the deadline from here; detect first, so the signals it
+  // finishes are delivered before the process ends (the aggregate stage reads them after the
+  // restart).
+  if (aggregate_stage) aggregate_stage->request_stop();
+  if (detect_stage) detect_stage->request_stop();
+  int rc = 0;
+  if (detect_stage) rc = std::max(rc, detect_stage->shutdown());
+  if (aggregate_stage) rc = std::max(rc, aggregate_stage->shutdown());
   spdlog::default_logger()->flush();
   return rc;
 }

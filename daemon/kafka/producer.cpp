@@ -51,7 +51,18 @@ void Producer::dr_cb(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* op
 
 rd_kafka_resp_err_t Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
                                       const std::vector<Header>& headers, void* opaque, int queue_full_wait_ms) {
+  return produce_to(topic, RD_KAFKA_PARTITION_UA, key, value, headers, opaque, queue_full_wait_ms);
+}
+
+rd_kafka_resp_err_t Producer::produce_to(const std::string& topic, int32_t partition, std::string_view key,
+                                         std::optional<std::string_view> value, const std::vector<Header>& headers,
+                                         void* opaque, int queue_full_wait_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(queue_full_wait_ms);
+  // A null payload pointer is what makes librdkafka send a null value (an empty one is not).
+  void* payload = value ? const_cast<char*>(value->data()) : nullptr;  // NOLINT: copied (F_COPY)
+  const size_t len = value ? value->size() : 0;
+  static const char kEmpty = 0;
+  if (value && !payload) payload = const_cast<char*>(&kEmpty);  // NOLINT: an empty value, not null
   for (;;) {
     // Headers are owned by the message once producev succeeds, and by us when it fails.
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
@@ -63,10 +74,10 @@ rd_kafka_resp_err_t Producer::produce(const std::string& topic, std::string_view
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
     const auto err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),  // NOLINT: copied (F_COPY)
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(payload, len), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
     if (!err) return err;
     rd_kafka_headers_destroy(hdrs);

@@ -3,8 +3,10 @@
 // its delivery report, which runs on whichever thread calls poll() or flush().
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +37,13 @@ class Producer {
   // error is returned and no delivery report will follow. Thread-safe.
   rd_kafka_resp_err_t produce(const std::string& topic, std::string_view key, std::string_view value,
                               const std::vector<Header>& headers, void* opaque, int queue_full_wait_ms = 10000);
+  // The same, to an explicit partition (RD_KAFKA_PARTITION_UA: the partitioner's choice by key),
+  // with no value at all when `value` is nullopt: a tombstone on a compacted topic. The
+  // aggregate stage writes its changelog this way, to the partition number of the signals
+  // partition whose state it is, whatever the key would hash to.
+  rd_kafka_resp_err_t produce_to(const std::string& topic, int32_t partition, std::string_view key,
+                                 std::optional<std::string_view> value, const std::vector<Header>& headers,
+                                 void* opaque, int queue_full_wait_ms = 10000);
   // Serves delivery reports. Returns how many were served.
   int poll(int timeout_ms);
   // Waits for every queued record's delivery report (served on this thread).
