@@ -8,8 +8,9 @@
 // are read from other threads.
 //
 // State: on assignment a partition is paused while its state is read back from the changelog
-// partition with the same number (a separate consumer that never joins a group; from the start to the
-// high watermark taken at assignment), its current alerts are published again, then it resumes.
+// partition with the same number (by a second consumer that never joins a group, from the start
+// to the high watermark taken at assignment), its current alerts are published again, then it
+// resumes.
 // Alerts leave as soon as the poll loop has drained its queue; the changed regions' state is
 // written once per checkpoint (every second, or every max_in_flight_per_partition / 2 records).
 // An input offset is stored only after every record derived from it (alerts, dead letters and

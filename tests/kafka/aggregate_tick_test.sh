@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The wall-clock tick: a region alerted by a burst of signals dated five days ago decays to
-# `none` with no further input, once its partition is caught up and idle (aggregate.idle_ms):
-# the tick moves stream time to now and the region is evaluated at every point on the way, so
-# the decay alerts carry event times between the burst and now, as a replay would give them.
+# The wall-clock tick, in a default `brinkwatch run` (both stages in one process, --role all): a
+# region alerted by a burst of signals dated five days ago decays to `none` with no further
+# input, once its partition is caught up and idle (aggregate.idle_ms). The tick moves stream
+# time to now and the region is evaluated at every point on the way, so the decay alerts carry
+# event times between the burst and now, as a replay would give them.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/aggregate_lib.sh"
 
@@ -11,12 +12,13 @@ start_broker
 # The burst is in the topic before the stage starts, so it is read before the first tick (a
 # tick first would make it late, as it would be in live operation).
 feed "$TMP/recent.tsv"
-start_aggregator a1
+start_aggregator a1 --role all
 decayed() { read_topic brinkwatch.alerts '%s\n' | grep -q '"level":"none"'; }
 wait_for "the region to decay to none" 40 decayed
 kill -TERM "$PID_a1"
 wait "$PID_a1" || fail "a1 did not exit 0"
 grep -qE 'aggregate: received.*ticks [1-9]' "$TMP/a1.log" || fail "no tick in the counters"
+grep -q 'detect: consuming' "$TMP/a1.log" || fail "--role all did not start the detect stage"
 
 read_alerts "$TMP/alerts.out"
 python3 - "$TMP/alerts.out" "$TMP/recent.tsv" <<'PY' || fail "the tick's alerts are wrong"

@@ -64,11 +64,12 @@ start_broker() {
   BOOT=$(head -1 "$TMP/boot")
 }
 
-# start_daemon NAME [--set ...]: `brinkwatch run` against the broker; sets PID_<NAME>, log in $TMP/NAME.log.
+# start_daemon NAME [--role R] [--set ...]: `brinkwatch run` against the broker (the detect stage
+# unless --role says otherwise); sets PID_<NAME>, log in $TMP/NAME.log.
 start_daemon() {
   local name=$1
   shift
-  "$BIN" run -c "$CONFIG" --set "kafka.bootstrap.servers=$BOOT" --set kafka.fetch.wait.max.ms=10 \
+  "$BIN" run -c "$CONFIG" --role detect --set "kafka.bootstrap.servers=$BOOT" --set kafka.fetch.wait.max.ms=10 \
     --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 \
     --set kafka.auto.commit.interval.ms=20 "$@" >>"$TMP/$name.log" 2>&1 &
   started+=($!)
