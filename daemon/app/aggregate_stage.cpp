@@ -665,7 +665,10 @@ void AggregateStage::tick_idle() {
     p.last_tick = now;
     ++counters_.ticks;
     const int64_t before = p.agg.stream_time();
-    p.agg.tick(clock_(), p.batch_alerts);
+    // Allowed lateness: stream time follows the clock only up to tick_lag behind it, so an
+    // article still on its way through detect when the partition went idle arrives in order,
+    // as it would in a replay (docs/alerts.md, "Time").
+    p.agg.tick(clock_() - config_.aggregate_tick_lag_ms, p.batch_alerts);
     spdlog::debug("aggregate: tick {}[{}]: stream time {} -> {}, {} alerts", p.tp.topic, p.tp.partition, when(before),
                   when(p.agg.stream_time()), p.batch_alerts.size());
     checkpoint(p);

@@ -17,7 +17,7 @@ struct Args {
   std::string gold;
   std::string pred;  // eval: score an existing predictions file instead of classifying
   std::vector<Override> overrides;  // --set SECTION.KEY=VALUE
-  std::string role;                 // run: detect (aggregate comes later)
+  std::string role;                 // run: detect, aggregate or all (the default)
   bool keep_running = false;        // demo
   double speed = 12;                // demo: simulated hours per second
   int64_t stats_interval_ms = 30000;  // run: progress line in the log

@@ -177,13 +177,14 @@ void read_policy(rules::Diagnostics& d, const std::string& file, const YAML::Nod
 
 void read_aggregate(rules::Diagnostics& d, const std::string& file, const YAML::Node& a, Config& c) {
   check_keys(d, file, a,
-             {"group", "idle_ms", "windows", "alert_window", "weights", "baseline", "dedup", "evaluate_every",
+             {"group", "idle_ms", "tick_lag", "windows", "alert_window", "weights", "baseline", "dedup", "evaluate_every",
               "max_stories", "evidence", "levels", "policies"},
              "aggregate");
   if (!a.IsMap()) return;
   auto o = std::make_shared<aggregate::Options>(*c.aggregate);
   if (a["group"]) c.aggregate_group = scalar_string(d, file, a["group"], "aggregate.group", c.aggregate_group);
   if (a["idle_ms"]) c.aggregate_idle_ms = number<int64_t>(d, file, a["idle_ms"], "aggregate.idle_ms", 10, 3600000).value_or(c.aggregate_idle_ms);
+  if (a["tick_lag"]) c.aggregate_tick_lag_ms = duration(d, file, a["tick_lag"], "aggregate.tick_lag", 0, kDay).value_or(c.aggregate_tick_lag_ms);
   if (const auto w = a["windows"]) {
     if (!w.IsSequence() || w.size() == 0) {
       err(d, file, w, "wrong-type", "aggregate.windows must be a list of durations, e.g. [6h, 24h, 3d, 7d]");

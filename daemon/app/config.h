@@ -62,6 +62,8 @@ struct Config {
   // How long a caught-up partition must be idle before the wall-clock tick advances its stream
   // time (ms).
   int64_t aggregate_idle_ms = 1000;
+  // The tick moves stream time to the clock minus this (allowed lateness, ms).
+  int64_t aggregate_tick_lag_ms = 5 * 60 * 1000;
   std::shared_ptr<const aggregate::Options> aggregate = std::make_shared<aggregate::Options>();
   Limits run_limits;
   Embedded embedded;

@@ -215,6 +215,10 @@ int cmd_demo(const Args& args) {
   const auto clock = [sim] { return sim->now(); };
   // The idle tick moves stream time on in simulated time; keep its wall-clock wait short.
   config.aggregate_idle_ms = std::min<int64_t>(config.aggregate_idle_ms, 200);
+  // At this speed an article spends simulated hours in the pipeline; allow that much lateness so
+  // the live alerts are those of a replay (tests/kafka/demo_test.sh checks it).
+  config.aggregate_tick_lag_ms = std::max<int64_t>(config.aggregate_tick_lag_ms,
+                                                    static_cast<int64_t>(args.speed * 3600.0 * 1000.0));
   DetectStage stage(config, engine, clock);
   if (auto started = stage.start(); !started) {
     std::cerr << fmt::format("brinkwatch demo: {}\n", started.error().message);

@@ -24,8 +24,9 @@ n = 0
 for line in open(sys.argv[1], encoding="utf-8"):
     key, hdrs, value = line.rstrip("\n").split("\t", 2)
     r = json.loads(value)
-    first = r["regions"][0] if r["regions"] else "unlocated"
-    assert key == first, (key, first)
+    # One record per region the signal is attributed to, keyed by that region.
+    assert key == r["region"], (key, r["region"])
+    assert r["region"] in (r["regions"] or ["unlocated"]), (r["region"], r["regions"])
     assert "source.topic=brinkwatch.articles" in hdrs and "source.offset=" in hdrs, hdrs
     assert r["schema"] == "brinkwatch.signal/1" and len(r["fingerprint"]) == 16
     if validator:
