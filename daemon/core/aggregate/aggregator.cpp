@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -63,11 +64,12 @@ struct Entry {
   Evidence best;
 };
 
-// Signatures kept per story: its first copy and the latest ones, so a story that drifts through
+// Signatures kept per story: its first copy and the latest one, so a story that drifts through
 // several updates still matches its next one.
-constexpr size_t kSignaturesPerStory = 4;
+constexpr size_t kSignaturesPerStory = 2;
 
 struct Story {
+  uint64_t id = 0;
   std::vector<MinHash> signatures;
   int64_t first_ms = 0;
   int64_t last_ms = 0;
@@ -126,6 +128,15 @@ struct Aggregator::Region {
   int64_t next_sample_ms = -1;   // next baseline sample time; -1 before the first signal
   std::deque<double> lagging;    // samples taken but not yet in the baseline (options.baseline_lag_ms)
   std::vector<Story> stories;
+  uint64_t next_story_id = 1;
+  int64_t oldest_story_ms = std::numeric_limits<int64_t>::min();  // a lower bound of stories' last_ms
+  // Records counted, by hash of (article, type), with the stream time they were counted at; and
+  // the story of each article (its other types join it). Kept as long as stories are, in stream
+  // time, so a record delivered again counts once even when it was so late that its story has
+  // already been dropped.
+  std::unordered_map<uint64_t, int64_t> seen;
+  std::unordered_map<uint64_t, std::pair<uint64_t, int64_t>> article_story;
+  int64_t next_prune_ms = 0;
   Level level = Level::none;
   int64_t changed_ms = 0;
   int64_t first_seen_ms = 0;
@@ -190,12 +201,30 @@ struct Aggregator::State {
     }
   }
 
+  int64_t keep_ms() const { return std::max(o().dedup_window_ms, o().windows[alert_window].ms); }
+
   void drop_old_stories(Region& r, int64_t t) {
-    const int64_t keep = std::max(o().dedup_window_ms, o().windows[alert_window].ms);
-    std::erase_if(r.stories, [&](const Story& s) { return s.last_ms < t - keep; });
-    if (r.stories.size() > o().max_stories) {
-      std::sort(r.stories.begin(), r.stories.end(), [](const Story& a, const Story& b) { return a.last_ms > b.last_ms; });
-      r.stories.resize(o().max_stories);
+    const int64_t keep = keep_ms();
+    // Stories only get younger, so the oldest one's expiry is a bound that saves a scan of every
+    // story on every record.
+    if (t - keep > r.oldest_story_ms) {
+      int64_t oldest = std::numeric_limits<int64_t>::max();
+      std::erase_if(r.stories, [&](const Story& s) {
+        if (s.last_ms < t - keep) return true;
+        oldest = std::min(oldest, s.last_ms);
+        return false;
+      });
+      r.oldest_story_ms = oldest;
+    }
+    while (r.stories.size() > o().max_stories) {
+      auto oldest = std::min_element(r.stories.begin(), r.stories.end(),
+                                     [](const Story& a, const Story& b) { return a.last_ms < b.last_ms; });
+      r.stories.erase(oldest);
+    }
+    if (t >= r.next_prune_ms) {
+      r.next_prune_ms = t + keep / 8;
+      std::erase_if(r.seen, [&](const auto& kv) { return kv.second < t - keep; });
+      std::erase_if(r.article_story, [&](const auto& kv) { return kv.second.second < t - keep; });
     }
   }
 
@@ -370,34 +399,37 @@ struct Aggregator::State {
     drop_old_stories(r, now);
 
     const uint64_t article = fnv1a64(ev.article_id);
+    const uint64_t record = fnv1a64(ev.type, article);
+    if (!r.seen.emplace(record, now).second) return;  // counted already: a replay changes nothing
     const uint64_t source = fnv1a64(source_domain(ev.url, ev.source));
-    // The story: one that already holds this article (another type, or a replay), else the
-    // nearest near-duplicate seen within the dedup window.
+    // The story: the one this article's other types joined, else the nearest near-duplicate
+    // seen within the dedup window.
     Story* story = nullptr;
-    double best = o().min_similarity;
-    for (auto& s : r.stories) {
-      bool holds = false;
-      for (const auto& e : s.entries) {
-        if (std::binary_search(e.articles.begin(), e.articles.end(), article)) holds = true;
+    if (auto it = r.article_story.find(article); it != r.article_story.end()) {
+      for (auto& s : r.stories) {
+        if (s.id == it->second.first) story = &s;
       }
-      if (holds) {
-        story = &s;
-        break;
-      }
-      if (!ev.minhash || std::abs(s.last_ms - t) > o().dedup_window_ms) continue;
-      for (const auto& sig : s.signatures) {
-        const double sim = similarity(sig, *ev.minhash);
-        if (sim >= best) {
-          best = sim;
-          story = &s;
+    }
+    if (!story && ev.minhash) {
+      double best = o().min_similarity;
+      for (auto& s : r.stories) {
+        if (std::abs(s.last_ms - t) > o().dedup_window_ms) continue;
+        for (const auto& sig : s.signatures) {
+          const double sim = similarity(sig, *ev.minhash);
+          if (sim >= best) {
+            best = sim;
+            story = &s;
+          }
         }
       }
     }
     if (!story) {
-      r.stories.push_back(Story{{}, t, t, {}});
+      r.stories.push_back(Story{r.next_story_id++, {}, t, t, {}});
+      r.oldest_story_ms = std::min(r.oldest_story_ms, t);
       story = &r.stories.back();
       if (ev.minhash) story->signatures.push_back(*ev.minhash);
     }
+    r.article_story[article] = {story->id, now};
     Entry* entry = nullptr;
     for (auto& e : story->entries) {
       if (e.type == ev.type) entry = &e;
@@ -498,7 +530,7 @@ std::vector<std::pair<std::string, std::string>> Aggregator::take_changes() {
       }
       json sigs = json::array();
       for (const auto& sig : s.signatures) sigs.push_back(to_hex(sig));
-      stories.push_back({{"signatures", std::move(sigs)}, {"first_ms", s.first_ms}, {"last_ms", s.last_ms}, {"entries", std::move(entries)}});
+      stories.push_back({{"id", s.id}, {"signatures", std::move(sigs)}, {"first_ms", s.first_ms}, {"last_ms", s.last_ms}, {"entries", std::move(entries)}});
     }
     json j{{"v", 1},
            {"windows", std::move(windows)},
@@ -506,6 +538,9 @@ std::vector<std::pair<std::string, std::string>> Aggregator::take_changes() {
            {"var", r.var},
            {"next_sample_ms", r.next_sample_ms},
            {"lagging", r.lagging},
+           {"next_story_id", r.next_story_id},
+           {"seen", r.seen},
+           {"article_story", r.article_story},
            {"stories", std::move(stories)},
            {"level", level_name(r.level)},
            {"changed_ms", r.changed_ms},
@@ -535,9 +570,13 @@ bool Aggregator::restore(std::string_view key, std::string_view value) {
     const json j = json::parse(value);
     if (j.value("v", 0) != 1) return false;
     if (k == kPartitionKey) {
-      s_->stream_ms = j.at("stream_ms").get<int64_t>();
-      s_->next_eval_ms = j.at("next_eval_ms").get<int64_t>();
-      s_->next_sweep_ms = j.at("next_sweep_ms").get<int64_t>();
+      // Read everything before keeping anything: a record missing a field changes nothing.
+      const auto stream = j.at("stream_ms").get<int64_t>();
+      const auto eval = j.at("next_eval_ms").get<int64_t>();
+      const auto sweep = j.at("next_sweep_ms").get<int64_t>();
+      s_->stream_ms = stream;
+      s_->next_eval_ms = eval;
+      s_->next_sweep_ms = sweep;
       return true;
     }
     Region r;
@@ -553,8 +592,14 @@ bool Aggregator::restore(std::string_view key, std::string_view value) {
     r.var = j.at("var").get<double>();
     r.next_sample_ms = j.at("next_sample_ms").get<int64_t>();
     for (const auto& x : j.at("lagging")) r.lagging.push_back(x.get<double>());
+    r.next_story_id = j.value("next_story_id", uint64_t{1});
+    if (j.contains("seen")) r.seen = j.at("seen").get<std::unordered_map<uint64_t, int64_t>>();
+    if (j.contains("article_story")) {
+      r.article_story = j.at("article_story").get<std::unordered_map<uint64_t, std::pair<uint64_t, int64_t>>>();
+    }
     for (const auto& sj : j.at("stories")) {
       Story s;
+      s.id = sj.value("id", uint64_t{0});
       for (const auto& h : sj.at("signatures")) {
         if (auto m = minhash_from_hex(h.get<std::string>())) s.signatures.push_back(*m);
       }

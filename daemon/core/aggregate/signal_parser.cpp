@@ -112,12 +112,10 @@ std::string source_domain(std::string_view url, std::string_view source) {
     host = host.substr(0, host.find_first_of("/?#"));
     if (auto at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
     host = host.substr(0, host.find(':'));
-    if (host.size() > 4 && host.substr(0, 4) == "www.") host.remove_prefix(4);
-    if (!host.empty()) {
-      std::string out(host);
-      std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-      return out;
-    }
+    std::string out(host);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (out.size() > 4 && out.compare(0, 4, "www.") == 0) out.erase(0, 4);
+    if (!out.empty()) return out;
   }
   if (!source.empty()) {
     std::string out(source);
