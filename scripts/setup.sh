@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libutf8proc-dev libcld2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librdkafka-dev kafkacat
+  libcpp-httplib-dev               # the /metrics, /healthz and /ready endpoint
   python3 python3-jsonschema      # the tests check records against docs/schemas
 )
 

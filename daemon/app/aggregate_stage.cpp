@@ -596,6 +596,9 @@ void AggregateStage::on_tick(kafka::Consumer& c) {
     if (const auto fatal = producer_->fatal_error(); !fatal.empty()) fail(fmt::format("fatal producer error: {}", fatal));
   }
   const auto now = steady_clock::now();
+  counters_.last_loop_ms = steady_ms();
+  counters_.restoring = static_cast<uint64_t>(
+      std::count_if(parts_.begin(), parts_.end(), [](const auto& kv) { return !kv.second->live; }));
   if (stop_requested_ && !draining_) {
     draining_ = true;
     drain_deadline_ = steady_clock::time_point(std::chrono::milliseconds(stop_requested_at_.load())) +

@@ -52,6 +52,8 @@ struct AggregateCounters {
   std::atomic<uint64_t> delivery_failed{0};
   std::atomic<uint64_t> regions{0};         // regions held, over every assigned partition
   std::atomic<uint64_t> partitions{0};      // assigned partitions (restoring or live)
+  std::atomic<uint64_t> restoring{0};       // of those, still restoring from the changelog (/ready)
+  std::atomic<int64_t> last_loop_ms{0};     // steady-clock ms of the poll loop's last tick (/healthz)
   std::mutex mu;
   std::map<std::string, uint64_t> dead_by_reason;  // error code → dead letters
 };

@@ -275,6 +275,37 @@ void read_aggregate(rules::Diagnostics& d, const std::string& file, const YAML::
   c.aggregate = std::move(o);
 }
 
+// http: enabled (boolean) and listen (HOST:PORT, [IPv6]:PORT).
+void read_http(rules::Diagnostics& d, const std::string& file, const YAML::Node& h, Http& http) {
+  check_keys(d, file, h, {"enabled", "listen"}, "http");
+  if (!h.IsMap()) return;
+  if (const auto e = h["enabled"]) {
+    try {
+      http.enabled = e.as<bool>();
+    } catch (const YAML::Exception&) {
+      err(d, file, e, "wrong-type", "http.enabled must be true or false");
+    }
+  }
+  if (const auto l = h["listen"]) {
+    const std::string v = l.IsScalar() ? l.Scalar() : std::string();
+    const auto colon = v.rfind(':');
+    std::string host = colon == std::string::npos ? std::string() : v.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const std::string port = colon == std::string::npos ? std::string() : v.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        std::all_of(port.begin(), port.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+    const int n = digits ? std::stoi(port) : 0;
+    if (host.empty() || n < 1 || n > 65535) {
+      err(d, file, l, "bad-value",
+          fmt::format("http.listen: \"{}\" is not HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9464 "
+                      "(http.enabled: false turns the endpoint off)", v));
+    } else {
+      http.host = host;
+      http.port = n;
+    }
+  }
+}
+
 void apply_override(YAML::Node& root, const Override& o, rules::Diagnostics& d) {
   const auto dot = o.path.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == o.path.size()) {
@@ -363,8 +394,8 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
     return c;
   }
   for (const auto& o : overrides) apply_override(root, o, diags);
-  check_keys(diags, path, root, {"detect", "input", "kafka", "topics", "group", "limits", "embedded", "aggregate"},
-             "the config");
+  check_keys(diags, path, root,
+             {"detect", "input", "kafka", "topics", "group", "limits", "embedded", "aggregate", "http"}, "the config");
   if (const auto d = root["detect"]) {
     check_keys(diags, path, d, {"rules", "gazetteer", "min_score", "max_evidence", "max_hits"}, "detect");
     if (d["rules"]) c.rule_globs = strings(diags, path, d["rules"], "detect.rules");
@@ -446,6 +477,7 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
     check_keys(diags, path, e, {"partitions"}, "embedded");
     if (e.IsMap() && e["partitions"]) c.embedded.partitions = number<int>(diags, path, e["partitions"], "embedded.partitions", 1, 256).value_or(c.embedded.partitions);
   }
+  if (const auto h = root["http"]) read_http(diags, path, h, c.http);
   return c;
 }
 

@@ -45,6 +45,13 @@ struct Embedded {
   int partitions = 4;
 };
 
+// The HTTP endpoint of run and demo (http: section): /metrics, /healthz, /ready.
+struct Http {
+  bool enabled = true;
+  std::string host = "127.0.0.1";  // loopback unless the operator opens it
+  int port = 9464;
+};
+
 struct Config {
   std::string path;                     // the config file
   std::string dir;                      // its folder: every other file must be inside it
@@ -67,6 +74,7 @@ struct Config {
   std::shared_ptr<const aggregate::Options> aggregate = std::make_shared<aggregate::Options>();
   Limits run_limits;
   Embedded embedded;
+  Http http;
 
   // The value of a kafka: property, if set.
   const KafkaProperty* kafka_property(std::string_view key) const;

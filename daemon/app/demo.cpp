@@ -27,6 +27,7 @@
 #include "app/aggregate_stage.h"
 #include "app/config.h"
 #include "app/detect_stage.h"
+#include "app/http_server.h"
 #include "core/article.h"
 #include "kafka/client.h"
 #include "kafka/embedded_broker.h"
@@ -157,6 +158,8 @@ int cmd_demo(const Args& args) {
     std::cerr << diags.str();
     return 2;
   }
+  const int64_t ruleset_loaded_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string samples = args.positional.empty() ? config.dir + "/samples/articles.jsonl" : args.positional[0];
   std::vector<std::string> articles;
   {
@@ -228,6 +231,21 @@ int cmd_demo(const Args& args) {
   if (auto started = aggregate_stage.start(); !started) {
     std::cerr << fmt::format("brinkwatch demo: {}\n", started.error().message);
     return 2;
+  }
+  // The endpoint is a convenience here: a taken port (another demo, a running daemon) is a
+  // warning, not a reason to stop. Declared after the stages, so it stops before them.
+  std::unique_ptr<HttpServer> http;
+  if (config.http.enabled) {
+    auto server = HttpServer::start(
+        config.http, MetricSources{&stage.counters(), &aggregate_stage.counters(), engine->version(), ruleset_loaded_ms});
+    if (server) {
+      http = std::move(*server);
+      std::cout << fmt::format("metrics at http://{}:{}/metrics (health: /healthz, /ready)\n\n", config.http.host,
+                               config.http.port)
+                << std::flush;
+    } else {
+      std::cerr << fmt::format("brinkwatch demo: {}; running without it\n", server.error().message);
+    }
   }
 
   // 3. The live view: a consumer of the signals topic from the beginning.
@@ -337,6 +355,7 @@ int cmd_demo(const Args& args) {
   feeder.join();
   rd_kafka_consumer_close(view.get());
   view.reset();
+  if (http) http->set_stopping();
   const int stage_rc = stage.shutdown();
   const int aggregate_rc = aggregate_stage.shutdown();
   std::cout << fmt::format("detect stage: {}\naggregate stage: {}\n", stage.counters_line(), aggregate_stage.counters_line());

@@ -82,6 +82,7 @@ void DetectStage::fail(const std::string& why) {
 
 void DetectStage::on_assigned(kafka::Consumer& /*c*/, const std::vector<TopicPartition>& tps) {
   for (const auto& tp : tps) tracker_.assign(tp);
+  counters_.partitions = tracker_.partitions().size();
 }
 
 void DetectStage::on_revoked(kafka::Consumer& c, const std::vector<TopicPartition>& tps, bool lost) {
@@ -109,6 +110,7 @@ void DetectStage::on_revoked(kafka::Consumer& c, const std::vector<TopicPartitio
     }
     tracker_.revoke(tp);
   }
+  counters_.partitions = tracker_.partitions().size();
 }
 
 void DetectStage::on_message(kafka::Consumer& c, kafka::MessagePtr msg) {
@@ -134,6 +136,8 @@ void DetectStage::on_message(kafka::Consumer& c, kafka::MessagePtr msg) {
 }
 
 void DetectStage::on_tick(kafka::Consumer& c) {
+  counters_.last_loop_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   producer_->poll(0);
   apply_completions();
   if (!failed_) {

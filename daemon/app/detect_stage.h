@@ -35,6 +35,8 @@ struct StageCounters {
   std::atomic<uint64_t> quiet{0};          // articles without a signal
   std::atomic<uint64_t> dead_lettered{0};  // dead letters delivered
   std::atomic<uint64_t> delivery_failed{0};
+  std::atomic<uint64_t> partitions{0};     // assigned input partitions (for /ready)
+  std::atomic<int64_t> last_loop_ms{0};    // steady-clock ms of the poll loop's last tick (/healthz)
   std::mutex mu;
   std::map<std::string, uint64_t> dead_by_reason;  // error code → dead letters
 };

@@ -19,6 +19,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/detect_stage.h"
+#include "app/http_server.h"
 #include "kafka/client.h"
 
 namespace brinkwatch::app {
@@ -119,6 +120,8 @@ int cmd_run(const Args& args) {
     return 2;
   }
   for (const auto& p : config.kafka) spdlog::info("kafka.{} = {}", p.key, printable_property(p.key, p.value));
+  const int64_t ruleset_loaded_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (engine) spdlog::info("ruleset {}: {} rules", engine->version(), engine->stats().rules);
   spdlog::info("role {}", role);
 
@@ -126,9 +129,24 @@ int cmd_run(const Args& args) {
   // Each stage has its own consumer (and group) and producer, as if in separate processes.
   std::unique_ptr<DetectStage> detect_stage;
   std::unique_ptr<AggregateStage> aggregate_stage;
+  if (aggregate) aggregate_stage = std::make_unique<AggregateStage>(config);
+  if (detect) detect_stage = std::make_unique<DetectStage>(config, engine);
+  // The endpoint binds before any client connects, so a taken port stops start-up early. Declared
+  // after the stages: it stops (and stops reading their counters) before they are destroyed.
+  std::unique_ptr<HttpServer> http;
+  if (config.http.enabled) {
+    MetricSources sources{detect_stage ? &detect_stage->counters() : nullptr,
+                          aggregate_stage ? &aggregate_stage->counters() : nullptr,
+                          engine ? engine->version() : std::string(), ruleset_loaded_ms};
+    auto server = HttpServer::start(config.http, std::move(sources));
+    if (!server) {
+      spdlog::error("{}", server.error().message);
+      return 2;
+    }
+    http = std::move(*server);
+  }
   std::vector<Progress> progress;
-  if (aggregate) {
-    aggregate_stage = std::make_unique<AggregateStage>(config);
+  if (aggregate_stage) {
     if (auto started = aggregate_stage->start(); !started) {
       spdlog::error("cannot start the aggregate stage: {}", started.error().message);
       return 2;
@@ -138,8 +156,7 @@ int cmd_run(const Args& args) {
         "aggregate", [a] { return a->counters().received.load() + a->counters().completed.load() + a->counters().ticks.load(); },
         [a] { return a->counters_line(); });
   }
-  if (detect) {
-    detect_stage = std::make_unique<DetectStage>(config, engine);
+  if (detect_stage) {
     if (auto started = detect_stage->start(); !started) {
       spdlog::error("cannot start the detect stage: {}", started.error().message);
       if (aggregate_stage) aggregate_stage->shutdown();
@@ -165,6 +182,7 @@ int cmd_run(const Args& args) {
   }
   if (stop_signal()) spdlog::info("signal {}: shutting down", stop_signal());
   start_shutdown_watchdog(config.run_limits.shutdown_deadline_ms);
+  if (http) http->set_stopping();
   // Both drain at once, each within the deadline from here; detect first, so the signals it
   // finishes are delivered before the process ends (the aggregate stage reads them after the
   // restart).
@@ -173,6 +191,7 @@ int cmd_run(const Args& args) {
   int rc = 0;
   if (detect_stage) rc = std::max(rc, detect_stage->shutdown());
   if (aggregate_stage) rc = std::max(rc, aggregate_stage->shutdown());
+  http.reset();
   spdlog::default_logger()->flush();
   return rc;
 }

@@ -69,7 +69,7 @@ TEST_F(ConfigTest, UnknownKeysWithFileLineColumn) {
   load_config(path, diags);
   EXPECT_EQ(diags.str(),
             path + ":4:1: error[unknown-key]: unknown key \"inputs\" in the config; expected one of: detect, input, "
-                   "kafka, topics, group, limits, embedded, aggregate\n" +
+                   "kafka, topics, group, limits, embedded, aggregate, http\n" +
             path + ":3:3: error[unknown-key]: unknown key \"min_scor\" in detect; expected one of: rules, gazetteer, "
                    "min_score, max_evidence, max_hits\n");
 }
@@ -292,6 +292,39 @@ TEST_F(ConfigTest, CommandLineOverrides) {
   rules::Diagnostics bad;
   load_config(path, bad, {{"limits.wrokers", "5"}});
   EXPECT_NE(bad.str().find("unknown key \"wrokers\" in limits"), std::string::npos) << bad.str();
+}
+
+TEST_F(ConfigTest, HttpSection) {
+  const std::string path = write("bw.yaml",
+                                 "detect:\n"
+                                 "  rules: [r.yaml]\n"
+                                 "http:\n"
+                                 "  enabled: maybe\n"
+                                 "  listen: localhost\n"
+                                 "  port: 9\n");
+  rules::Diagnostics diags;
+  load_config(path, diags);
+  EXPECT_EQ(diags.str(),
+            path + ":6:3: error[unknown-key]: unknown key \"port\" in http; expected one of: enabled, listen\n" +
+            path + ":4:12: error[wrong-type]: http.enabled must be true or false\n" +
+            path + ":5:11: error[bad-value]: http.listen: \"localhost\" is not HOST:PORT with a port from 1 to 65535, "
+                   "e.g. 127.0.0.1:9464 (http.enabled: false turns the endpoint off)\n");
+
+  const std::string good = write("good.yaml", "detect:\n  rules: [r.yaml]\nhttp:\n  enabled: false\n  listen: \"[::1]:8080\"\n");
+  rules::Diagnostics ok;
+  Config c = load_config(good, ok);
+  EXPECT_EQ(ok.str(), "");
+  EXPECT_FALSE(c.http.enabled);
+  EXPECT_EQ(c.http.host, "::1");
+  EXPECT_EQ(c.http.port, 8080);
+
+  // Defaults, and --set as the tests use it.
+  rules::Diagnostics set;
+  c = load_config(write("plain.yaml", "detect:\n  rules: [r.yaml]\n"), set, {{"http.listen", "0.0.0.0:1234"}});
+  EXPECT_EQ(set.str(), "");
+  EXPECT_TRUE(c.http.enabled);
+  EXPECT_EQ(c.http.host, "0.0.0.0");
+  EXPECT_EQ(c.http.port, 1234);
 }
 
 }  // namespace

@@ -65,13 +65,14 @@ start_broker() {
 }
 
 # start_daemon NAME [--role R] [--set ...]: `brinkwatch run` against the broker (the detect stage
-# unless --role says otherwise); sets PID_<NAME>, log in $TMP/NAME.log.
+# unless --role says otherwise); sets PID_<NAME>, log in $TMP/NAME.log. The HTTP endpoint is off
+# (tests run several daemons at once); --set http.enabled=true --set http.listen=... turns it on.
 start_daemon() {
   local name=$1
   shift
   "$BIN" run -c "$CONFIG" --role detect --set "kafka.bootstrap.servers=$BOOT" --set kafka.fetch.wait.max.ms=10 \
     --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 \
-    --set kafka.auto.commit.interval.ms=20 "$@" >>"$TMP/$name.log" 2>&1 &
+    --set kafka.auto.commit.interval.ms=20 --set http.enabled=false "$@" >>"$TMP/$name.log" 2>&1 &
   started+=($!)
   printf -v "PID_$name" '%s' "$!"
 }
@@ -104,6 +105,11 @@ account() {
 classify_expected() {
   "$BIN" classify -c "$CONFIG" "$1" >"$1.classify" 2>/dev/null
   [[ -s "$1.classify" ]] || fail "classify produced nothing for $1"
+}
+
+# free_port: a loopback TCP port nobody listens on (now).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # make_input FILE N BAD_PERCENT TAG: N articles from the samples with unique ids, BAD_PERCENT of
