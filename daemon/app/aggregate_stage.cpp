@@ -1,7 +1,5 @@
 #include "app/aggregate_stage.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <optional>
 
@@ -9,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/detect_stage.h"  // kafka_properties
+#include "app/process.h"     // instance_id
 #include "core/article.h"
 
 namespace brinkwatch::app {
@@ -67,12 +66,6 @@ constexpr auto kStreamTimeWriteEvery = std::chrono::seconds(60);
 
 constexpr size_t kMaxDeadLetterBytes = size_t{900} * 1024;
 constexpr const char* kPartitionKey = "~partition";
-
-std::string instance_id() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
-  return fmt::format("{}/{}", host[0] ? host : "localhost", getpid());
-}
 
 std::string_view view(const void* data, size_t len) {
   return data ? std::string_view(static_cast<const char*>(data), len) : std::string_view();
@@ -358,7 +351,34 @@ void AggregateStage::restore_finish(Partition& p) {
 
 // ---- messages (poll thread) ---------------------------------------------------------------
 
+void AggregateStage::set_options(std::shared_ptr<const aggregate::Options> options) {
+  std::lock_guard lock(options_mu_);
+  next_options_ = std::move(options);
+  options_pending_ = true;
+}
+
+void AggregateStage::apply_options() {
+  if (!options_pending_.load()) return;
+  std::shared_ptr<const aggregate::Options> next;
+  {
+    std::lock_guard lock(options_mu_);
+    next = std::move(next_options_);
+    options_pending_ = false;
+  }
+  if (!next) return;
+  for (auto& [n, p] : parts_) {
+    if (!p->agg.set_options(next)) {
+      // The reloader refuses such options before they get here; keep the running ones if not.
+      spdlog::error("aggregate: partition {}: the new options change the state's shape; keeping the running ones", n);
+      return;
+    }
+  }
+  config_.aggregate = std::move(next);
+  spdlog::info("aggregate: alert policies {} in effect", aggregate::policy_version(*config_.aggregate));
+}
+
 void AggregateStage::on_message(kafka::Consumer& /*c*/, kafka::MessagePtr msg) {
+  apply_options();
   got_message_ = true;
   if (draining_) return;  // not taken: never stored, read again after the restart
   Partition* p = find(msg->partition);
@@ -590,6 +610,7 @@ void AggregateStage::store_offsets() {
 // ---- the loop (poll thread) ---------------------------------------------------------------
 
 void AggregateStage::on_tick(kafka::Consumer& c) {
+  apply_options();
   producer_->poll(0);
   store_offsets();
   if (!failed_) {

@@ -70,6 +70,10 @@ class AggregateStage : private kafka::ConsumerHandler {
 
   // Creates the clients and starts the poll thread. Errors are for the operator.
   Result<bool> start();
+  // Any thread: alert policies from a reload (weights, levels, policies, evidence). The poll thread
+  // swaps them in before its next record or tick, for every partition and for partitions assigned
+  // later. `options` must not change the state's shape (aggregate::state_shape_changes).
+  void set_options(std::shared_ptr<const aggregate::Options> options);
   // Any thread: stop consuming and begin draining.
   void request_stop();
   // True once the stage stopped on its own (a delivery failed, a fatal producer error).
@@ -179,6 +183,11 @@ class AggregateStage : private kafka::ConsumerHandler {
   aggregate::SignalParser parser_;
 
   std::map<int32_t, std::unique_ptr<Partition>> parts_;  // by signals partition number
+  // A reload's options, waiting for the poll thread (apply_options).
+  std::mutex options_mu_;
+  std::shared_ptr<const aggregate::Options> next_options_;
+  std::atomic<bool> options_pending_{false};
+  void apply_options();
   std::unordered_map<const Batch*, std::unique_ptr<Batch>> batches_;
   bool got_message_ = false;  // since the last tick: the local queue may hold more
   size_t unflushed_ = 0;      // records processed and not yet produced, all partitions

@@ -15,13 +15,10 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/process.h"
 #include "kafka/embedded_broker.h"
 
 namespace brinkwatch::app {
-
-void install_stop_signals();
-int stop_signal();
-void setup_logging(spdlog::level::level_enum level);
 
 int cmd_broker(const Args& args) {
   setup_logging(args.verbose ? spdlog::level::debug : spdlog::level::warn);

@@ -306,6 +306,40 @@ void read_http(rules::Diagnostics& d, const std::string& file, const YAML::Node&
   }
 }
 
+// log: format (text | json) and level.
+void read_log(rules::Diagnostics& d, const std::string& file, const YAML::Node& l, Logging& log) {
+  check_keys(d, file, l, {"format", "level"}, "log");
+  if (!l.IsMap()) return;
+  if (const auto f = l["format"]) {
+    const std::string v = scalar_string(d, file, f, "log.format", "text");
+    if (v != "text" && v != "json") {
+      err(d, file, f, "bad-value", fmt::format("log.format: \"{}\" must be text or json", v));
+    }
+    log.json = v == "json";
+  }
+  if (const auto v = l["level"]) {
+    log.level = scalar_string(d, file, v, "log.level", log.level);
+    if (log.level != "debug" && log.level != "info" && log.level != "warn" && log.level != "error") {
+      err(d, file, v, "bad-value", fmt::format("log.level: \"{}\" must be debug, info, warn or error", log.level));
+      log.level = "info";
+    }
+  }
+}
+
+// reload: watch (boolean) and interval (duration).
+void read_reload(rules::Diagnostics& d, const std::string& file, const YAML::Node& r, ReloadSettings& reload) {
+  check_keys(d, file, r, {"watch", "interval"}, "reload");
+  if (!r.IsMap()) return;
+  if (const auto w = r["watch"]) {
+    try {
+      reload.watch = w.as<bool>();
+    } catch (const YAML::Exception&) {
+      err(d, file, w, "wrong-type", "reload.watch must be true or false");
+    }
+  }
+  if (r["interval"]) reload.interval_ms = duration(d, file, r["interval"], "reload.interval", 100, kDay).value_or(reload.interval_ms);
+}
+
 void apply_override(YAML::Node& root, const Override& o, rules::Diagnostics& d) {
   const auto dot = o.path.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == o.path.size()) {
@@ -395,7 +429,8 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
   }
   for (const auto& o : overrides) apply_override(root, o, diags);
   check_keys(diags, path, root,
-             {"detect", "input", "kafka", "topics", "group", "limits", "embedded", "aggregate", "http"}, "the config");
+             {"detect", "input", "kafka", "topics", "group", "limits", "embedded", "aggregate", "http", "log", "reload"},
+             "the config");
   if (const auto d = root["detect"]) {
     check_keys(diags, path, d, {"rules", "gazetteer", "min_score", "max_evidence", "max_hits"}, "detect");
     if (d["rules"]) c.rule_globs = strings(diags, path, d["rules"], "detect.rules");
@@ -478,6 +513,8 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
     if (e.IsMap() && e["partitions"]) c.embedded.partitions = number<int>(diags, path, e["partitions"], "embedded.partitions", 1, 256).value_or(c.embedded.partitions);
   }
   if (const auto h = root["http"]) read_http(diags, path, h, c.http);
+  if (const auto l = root["log"]) read_log(diags, path, l, c.log);
+  if (const auto r = root["reload"]) read_reload(diags, path, r, c.reload);
   return c;
 }
 

@@ -52,6 +52,19 @@ struct Http {
   int port = 9464;
 };
 
+// Logs (log: section): human text by default, JSON lines for log shippers.
+struct Logging {
+  bool json = false;
+  std::string level = "info";  // debug, info, warn, error
+};
+
+// Hot reload (reload: section; docs/operations.md "Changing rules and policies"). SIGHUP always
+// reloads; with `watch`, so does a change to the config, rules or gazetteer files.
+struct ReloadSettings {
+  bool watch = true;
+  int64_t interval_ms = 2000;  // how often the files are checked
+};
+
 struct Config {
   std::string path;                     // the config file
   std::string dir;                      // its folder: every other file must be inside it
@@ -75,6 +88,8 @@ struct Config {
   Limits run_limits;
   Embedded embedded;
   Http http;
+  Logging log;
+  ReloadSettings reload;
 
   // The value of a kafka: property, if set.
   const KafkaProperty* kafka_property(std::string_view key) const;

@@ -9,8 +9,8 @@
 // real daemon does on the way: decay, cool-down and the wall-clock tick of idle partitions.
 #include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -23,11 +23,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/commands.h"
 #include "app/aggregate_stage.h"
+#include "app/commands.h"
 #include "app/config.h"
 #include "app/detect_stage.h"
 #include "app/http_server.h"
+#include "app/process.h"
+#include "core/aggregate/options.h"
 #include "core/article.h"
 #include "kafka/client.h"
 #include "kafka/embedded_broker.h"
@@ -35,9 +37,6 @@
 
 namespace brinkwatch::app {
 
-void install_stop_signals();
-int stop_signal();
-void setup_logging(spdlog::level::level_enum level);
 bool check_kafka_config(const Config& config, rules::Diagnostics& diags);
 void start_shutdown_watchdog(int64_t deadline_ms);
 
@@ -158,8 +157,11 @@ int cmd_demo(const Args& args) {
     std::cerr << diags.str();
     return 2;
   }
-  const int64_t ruleset_loaded_ms =
+  ReloadStatus ruleset;  // the demo does not reload: the status only names what it runs
+  ruleset.ruleset_version = engine->version();
+  ruleset.ruleset_loaded_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ruleset.policy_version = aggregate::policy_version(*config.aggregate);
   const std::string samples = args.positional.empty() ? config.dir + "/samples/articles.jsonl" : args.positional[0];
   std::vector<std::string> articles;
   {
@@ -237,7 +239,7 @@ int cmd_demo(const Args& args) {
   std::unique_ptr<HttpServer> http;
   if (config.http.enabled) {
     auto server = HttpServer::start(
-        config.http, MetricSources{&stage.counters(), &aggregate_stage.counters(), engine->version(), ruleset_loaded_ms});
+        config.http, MetricSources{&stage.counters(), &aggregate_stage.counters(), &ruleset});
     if (server) {
       http = std::move(*server);
       std::cout << fmt::format("metrics at http://{}:{}/metrics (health: /healthz, /ready)\n\n", config.http.host,

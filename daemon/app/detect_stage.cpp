@@ -35,7 +35,7 @@ constexpr size_t kMaxDeadLetterBytes = 900 * 1024;
 
 DetectStage::DetectStage(Config config, std::shared_ptr<const detect::Engine> engine, Clock clock)
     : config_(std::move(config)),
-      engine_(std::move(engine)),
+      ruleset_(std::make_shared<const Ruleset>(Ruleset{std::move(engine), config_.detect})),
       clock_(clock ? std::move(clock) : Clock(system_ms)),
       tracker_(config_.run_limits.max_in_flight_per_partition) {}
 
@@ -67,6 +67,13 @@ Result<bool> DetectStage::start() {
                config_.topics.articles, config_.group, config_.topics.signals, config_.topics.dead_letter,
                config_.run_limits.workers, config_.run_limits.max_in_flight_per_partition);
   return true;
+}
+
+void DetectStage::set_ruleset(std::shared_ptr<const detect::Engine> engine, const detect::DetectOptions& options) {
+  auto next = std::make_shared<const Ruleset>(Ruleset{std::move(engine), options});
+  std::lock_guard lock(ruleset_mu_);
+  ruleset_ = std::move(next);
+  ++ruleset_generation_;
 }
 
 void DetectStage::request_stop() { stop_requested_ = true; }
@@ -196,6 +203,8 @@ void DetectStage::complete(const Completion& d) {
 void DetectStage::worker_loop() {
   ArticleDecoder decoder(config_.fields, config_.limits);
   detect::Detector detector(config_.detect);
+  std::shared_ptr<const Ruleset> ruleset;
+  uint64_t generation = ~uint64_t{0};
   for (;;) {
     Work w;
     {
@@ -205,11 +214,19 @@ void DetectStage::worker_loop() {
       w = std::move(work_.front());
       work_.pop_front();
     }
-    process(w, decoder, detector);
+    // Between two articles: take a newer ruleset if one was published (the old one is freed when
+    // the last worker lets go of it).
+    if (ruleset_generation_.load(std::memory_order_acquire) != generation) {
+      std::lock_guard lock(ruleset_mu_);
+      ruleset = ruleset_;
+      generation = ruleset_generation_.load(std::memory_order_relaxed);
+      detector.options() = ruleset->options;
+    }
+    process(w, decoder, detector, *ruleset->engine);
   }
 }
 
-void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& detector) {
+void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& detector, const detect::Engine& engine) {
   const rd_kafka_message_t* m = w.msg.get();
   const std::string_view payload(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
   const std::string_view key(static_cast<const char*>(m->key), m->key ? m->key_len : 0);
@@ -241,8 +258,8 @@ void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& de
     }
   } else {
     const text::Document doc = prepare_document(*article);
-    const detect::Detection det = detector.detect(*engine_, doc);
-    records = to_signal_records(*article, det, engine_->version(), clock_(), aggregate::minhash(doc));
+    const detect::Detection det = detector.detect(engine, doc);
+    records = to_signal_records(*article, det, engine.version(), clock_(), aggregate::minhash(doc));
   }
   if (records.empty()) {
     ++counters_.quiet;

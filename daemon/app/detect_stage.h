@@ -3,7 +3,9 @@
 //
 // Threads: the consumer's poll thread owns the offset tracker, rebalances and delivery
 // completions; `limits.workers` worker threads each own an ArticleDecoder and a Detector and
-// share the immutable Engine. An input offset is stored only after every record derived from
+// share the immutable Engine. A reload (set_ruleset, from any thread) publishes a new Engine;
+// each worker picks it up before its next article, so every article is detected by exactly one
+// ruleset and the offsets are untouched. An input offset is stored only after every record derived from
 // it has a successful delivery report (at-least-once; docs/operations.md).
 #pragma once
 
@@ -54,6 +56,9 @@ class DetectStage : private kafka::ConsumerHandler {
 
   // Creates the clients, starts the workers and the poll thread. Errors are for the operator.
   Result<bool> start();
+  // Any thread: detect every article taken from now on with `engine` and `options` (a reload).
+  // The articles in work finish with the ruleset they started with.
+  void set_ruleset(std::shared_ptr<const detect::Engine> engine, const detect::DetectOptions& options);
   // Any thread: stop consuming and begin draining.
   void request_stop();
   // True once the stage stopped on its own (a delivery failed, a fatal producer error).
@@ -95,8 +100,13 @@ class DetectStage : private kafka::ConsumerHandler {
   void on_tick(kafka::Consumer& c) override;
   int poll_timeout_ms() override;
 
+  struct Ruleset {
+    std::shared_ptr<const detect::Engine> engine;
+    detect::DetectOptions options;
+  };
+
   void worker_loop();
-  void process(Work& work, ArticleDecoder& decoder, detect::Detector& detector);
+  void process(Work& work, ArticleDecoder& decoder, detect::Detector& detector, const detect::Engine& engine);
   void on_delivery(void* opaque, rd_kafka_resp_err_t err);
   void finish(Pending* p);
   void complete(const Completion& c);
@@ -105,7 +115,9 @@ class DetectStage : private kafka::ConsumerHandler {
   void fail(const std::string& why);
 
   Config config_;
-  std::shared_ptr<const detect::Engine> engine_;
+  std::mutex ruleset_mu_;
+  std::shared_ptr<const Ruleset> ruleset_;   // under ruleset_mu_
+  std::atomic<uint64_t> ruleset_generation_{0};  // bumped under ruleset_mu_ with each swap
   Clock clock_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;

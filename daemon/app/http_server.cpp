@@ -93,12 +93,31 @@ std::string render_metrics(MetricSources& s) {
     metric(out, "brinkwatch_aggregate_partitions", "gauge", "Signals partitions assigned to this process.",
            a->partitions.load());
   }
-  if (!s.ruleset_version.empty()) {
-    header(out, "brinkwatch_ruleset_info", "gauge", "The active ruleset; its version is a label, the value is 1.");
-    out += fmt::format("brinkwatch_ruleset_info{{version=\"{}\"}} 1\n", label(s.ruleset_version));
-    header(out, "brinkwatch_ruleset_loaded_timestamp_seconds", "gauge", "When the active ruleset was loaded (Unix time).");
-    out += fmt::format("brinkwatch_ruleset_loaded_timestamp_seconds {:.3f}\n",
-                       static_cast<double>(s.ruleset_loaded_ms) / 1000.0);
+  if (s.reload) {
+    ReloadStatus& r = *s.reload;
+    std::lock_guard lock(r.mu);
+    if (!r.ruleset_version.empty()) {
+      header(out, "brinkwatch_ruleset_info", "gauge", "The active ruleset; its version is a label, the value is 1.");
+      out += fmt::format("brinkwatch_ruleset_info{{version=\"{}\"}} 1\n", label(r.ruleset_version));
+      header(out, "brinkwatch_ruleset_loaded_timestamp_seconds", "gauge", "When the active ruleset was loaded (Unix time).");
+      out += fmt::format("brinkwatch_ruleset_loaded_timestamp_seconds {:.3f}\n",
+                         static_cast<double>(r.ruleset_loaded_ms) / 1000.0);
+    }
+    header(out, "brinkwatch_policy_info", "gauge", "The active alert policies; their version is a label, the value is 1.");
+    out += fmt::format("brinkwatch_policy_info{{version=\"{}\"}} 1\n", label(r.policy_version));
+    header(out, "brinkwatch_reload_total", "counter",
+           "Reloads (SIGHUP or a changed file) by result: applied, unchanged (nothing to swap), rejected.");
+    out += fmt::format("brinkwatch_reload_total{{result=\"applied\"}} {}\n", r.applied);
+    out += fmt::format("brinkwatch_reload_total{{result=\"unchanged\"}} {}\n", r.unchanged);
+    out += fmt::format("brinkwatch_reload_total{{result=\"rejected\"}} {}\n", r.rejected);
+    header(out, "brinkwatch_reload_last_success_timestamp_seconds", "gauge",
+           "When a reload last succeeded (applied or unchanged; Unix time, 0: never).");
+    out += fmt::format("brinkwatch_reload_last_success_timestamp_seconds {:.3f}\n",
+                       static_cast<double>(r.last_success_ms) / 1000.0);
+    header(out, "brinkwatch_reload_last_failure_timestamp_seconds", "gauge",
+           "When a reload was last rejected (Unix time, 0: never).");
+    out += fmt::format("brinkwatch_reload_last_failure_timestamp_seconds {:.3f}\n",
+                       static_cast<double>(r.last_failure_ms) / 1000.0);
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include "app/aggregate_stage.h"
 #include "app/config.h"
 #include "app/detect_stage.h"
+#include "app/reload.h"
 #include "core/result.h"
 
 namespace brinkwatch::app {
@@ -22,8 +23,8 @@ namespace brinkwatch::app {
 struct MetricSources {
   StageCounters* detect = nullptr;
   AggregateCounters* aggregate = nullptr;
-  std::string ruleset_version;    // empty: no ruleset loaded (aggregate role)
-  int64_t ruleset_loaded_ms = 0;  // Unix ms
+  // The active ruleset and policies, and reload outcomes (read under its mutex).
+  ReloadStatus* reload = nullptr;
 };
 
 struct Probe {

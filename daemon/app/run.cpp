@@ -12,7 +12,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/aggregate_stage.h"
@@ -20,28 +19,13 @@
 #include "app/config.h"
 #include "app/detect_stage.h"
 #include "app/http_server.h"
+#include "app/process.h"
+#include "app/reload.h"
+#include "core/aggregate/options.h"
 #include "kafka/client.h"
+#include "kafka/producer.h"
 
 namespace brinkwatch::app {
-
-namespace {
-
-std::atomic<int> g_signal{0};
-
-extern "C" void on_signal(int sig) { g_signal = sig; }
-
-}  // namespace
-
-void install_stop_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-}
-
-int stop_signal() { return g_signal.load(); }
 
 // librdkafka's synchronous commit and close wait for the group coordinator; with the cluster
 // unreachable they can wait far longer than the shutdown deadline. Past the deadline plus a grace
@@ -55,13 +39,6 @@ void start_shutdown_watchdog(int64_t deadline_ms) {
     spdlog::default_logger()->flush();
     std::_Exit(1);
   }).detach();
-}
-
-void setup_logging(spdlog::level::level_enum level) {
-  auto logger = spdlog::stderr_color_mt("brinkwatch");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(level);
 }
 
 bool check_kafka_config(const Config& config, rules::Diagnostics& diags) {
@@ -94,6 +71,43 @@ class Progress {
   uint64_t last_ = 0;
 };
 
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Reload events (brinkwatch.event/1) on the alerts topic, through a producer of their own,
+// created at the first event: the stages' producers stay theirs.
+class EventPublisher {
+ public:
+  explicit EventPublisher(const Config& config) : config_(config) {}
+  ~EventPublisher() {
+    if (producer_ && producer_->flush(2000)) spdlog::warn("reload: an event record was not delivered before exit");
+  }
+  void publish(const std::string& value) {
+    if (!producer_) {
+      auto p = kafka::Producer::create(kafka_properties(config_), [](void* /*opaque*/, rd_kafka_resp_err_t err) {
+        if (err) spdlog::warn("reload: the event record was not delivered: {}", rd_kafka_err2str(err));
+      });
+      if (!p) {
+        spdlog::warn("reload: cannot create the event producer: {}", p.error().message);
+        return;
+      }
+      producer_ = std::move(*p);
+    }
+    if (const auto err = producer_->produce(config_.topics.alerts, "~brinkwatch", value, {{"event", "reload"}}, nullptr)) {
+      spdlog::warn("reload: the event record was not queued: {}", rd_kafka_err2str(err));
+    }
+  }
+  void poll() {
+    if (producer_) producer_->poll(0);
+  }
+
+ private:
+  const Config& config_;
+  std::unique_ptr<kafka::Producer> producer_;
+};
+
 }  // namespace
 
 int cmd_run(const Args& args) {
@@ -119,11 +133,16 @@ int cmd_run(const Args& args) {
     std::cerr << diags.str();
     return 2;
   }
+  setup_logging(args.verbose ? spdlog::level::debug : log_level(config.log.level), config.log.json);
   for (const auto& p : config.kafka) spdlog::info("kafka.{} = {}", p.key, printable_property(p.key, p.value));
-  const int64_t ruleset_loaded_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ReloadStatus reload_status;
+  reload_status.ruleset_version = engine ? engine->version() : std::string();
+  reload_status.ruleset_loaded_ms = unix_ms();
+  reload_status.policy_version = aggregate::policy_version(*config.aggregate);
   if (engine) spdlog::info("ruleset {}: {} rules", engine->version(), engine->stats().rules);
-  spdlog::info("role {}", role);
+  spdlog::info("role {}; alert policies {}", role, reload_status.policy_version);
+  Reloader reloader(args.config, args.overrides, config, engine);
+  EventPublisher events(config);
 
   install_stop_signals();
   // Each stage has its own consumer (and group) and producer, as if in separate processes.
@@ -136,8 +155,7 @@ int cmd_run(const Args& args) {
   std::unique_ptr<HttpServer> http;
   if (config.http.enabled) {
     MetricSources sources{detect_stage ? &detect_stage->counters() : nullptr,
-                          aggregate_stage ? &aggregate_stage->counters() : nullptr,
-                          engine ? engine->version() : std::string(), ruleset_loaded_ms};
+                          aggregate_stage ? &aggregate_stage->counters() : nullptr, &reload_status};
     auto server = HttpServer::start(config.http, std::move(sources));
     if (!server) {
       spdlog::error("{}", server.error().message);
@@ -170,15 +188,69 @@ int cmd_run(const Args& args) {
   auto any_failed = [&] {
     return (detect_stage && detect_stage->failed()) || (aggregate_stage && aggregate_stage->failed());
   };
+  // A reload runs here, off the stages' threads: the new ruleset is compiled while they keep
+  // working with the old one, then handed to them.
+  auto reload = [&](const std::string& trigger) {
+    const ReloadOutcome outcome = reloader.reload(trigger);
+    const int64_t now = unix_ms();
+    {
+      std::lock_guard lock(reload_status.mu);
+      switch (outcome.result) {
+        case ReloadOutcome::Result::applied:
+          ++reload_status.applied;
+          reload_status.last_success_ms = now;
+          reload_status.ruleset_version = outcome.ruleset;
+          reload_status.ruleset_loaded_ms = now;
+          reload_status.policy_version = outcome.policy;
+          break;
+        case ReloadOutcome::Result::unchanged:
+          ++reload_status.unchanged;
+          reload_status.last_success_ms = now;
+          break;
+        case ReloadOutcome::Result::rejected:
+          ++reload_status.rejected;
+          reload_status.last_failure_ms = now;
+          break;
+      }
+    }
+    if (outcome.result == ReloadOutcome::Result::applied) {
+      const Config& next = reloader.config();
+      if (detect_stage) detect_stage->set_ruleset(reloader.engine(), next.detect);
+      if (aggregate_stage) aggregate_stage->set_options(next.aggregate);
+      spdlog::info("{}", outcome.summary());
+    } else if (outcome.result == ReloadOutcome::Result::unchanged) {
+      spdlog::info("{}", outcome.summary());
+    } else {
+      spdlog::error("{}", outcome.summary());
+    }
+    if (outcome.result != ReloadOutcome::Result::unchanged) events.publish(outcome.to_event_json(now, instance_id()));
+  };
+  if (config.reload.watch) {
+    spdlog::info("reload: on SIGHUP, and when the config, rules or gazetteer files change (checked every {} ms)",
+                 config.reload.interval_ms);
+  } else {
+    spdlog::info("reload: on SIGHUP (reload.watch is off)");
+  }
+
   // Progress in the log every stats interval, when something changed.
   const auto interval = std::chrono::milliseconds(args.stats_interval_ms);
   auto next_stats = std::chrono::steady_clock::now() + interval;
+  const auto watch_every = std::chrono::milliseconds(config.reload.interval_ms);
+  auto next_watch = std::chrono::steady_clock::now() + watch_every;
   while (!stop_signal() && !any_failed()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, args.stats_interval_ms)));
-    if (std::chrono::steady_clock::now() >= next_stats) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_stats) {
       next_stats += interval;
       for (auto& p : progress) p.report();
     }
+    if (take_reload_request()) {
+      reload("SIGHUP");
+    } else if (config.reload.watch && now >= next_watch) {
+      next_watch = now + watch_every;
+      if (const auto changed = reloader.poll_files()) reload(fmt::format("file changed: {}", *changed));
+    }
+    events.poll();
   }
   if (stop_signal()) spdlog::info("signal {}: shutting down", stop_signal());
   start_shutdown_watchdog(config.run_limits.shutdown_deadline_ms);

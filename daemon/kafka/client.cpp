@@ -18,15 +18,15 @@ namespace {
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   const std::string who = rk ? rd_kafka_name(rk) : "rdkafka";
   if (level <= 3) {
-    error_log().error(fmt::format("log:{}:{}", fac, buf), fmt::format("{} {}: {}", who, fac, buf));
+    error_log().error(fmt::format("log:{}:{}", fac, buf), fmt::format("kafka: {} {}: {}", who, fac, buf));
   } else if (level <= 4 && std::string_view(fac) != "CONFWARN") {
     // CONFWARN: one flat kafka: section serves consumer and producer, so each ignores the
     // other's properties, and says so; that is expected, not a problem.
-    error_log().warn(fmt::format("log:{}:{}", fac, buf), fmt::format("{} {}: {}", who, fac, buf));
+    error_log().warn(fmt::format("log:{}:{}", fac, buf), fmt::format("kafka: {} {}: {}", who, fac, buf));
   } else if (level <= 6) {
-    spdlog::info("{} {}: {}", who, fac, buf);
+    spdlog::info("kafka: {} {}: {}", who, fac, buf);
   } else {
-    spdlog::debug("{} {}: {}", who, fac, buf);
+    spdlog::debug("kafka: {} {}: {}", who, fac, buf);
   }
 }
 
@@ -34,7 +34,7 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
   const auto e = static_cast<rd_kafka_resp_err_t>(err);
   // Transport errors repeat for as long as a broker is down; one line per kind per interval.
   error_log().error(fmt::format("error:{}:{}", rd_kafka_name(rk), rd_kafka_err2name(e)),
-                    fmt::format("{}: {} ({})", rd_kafka_name(rk), reason, rd_kafka_err2name(e)));
+                    fmt::format("kafka: {}: {} ({})", rd_kafka_name(rk), reason, rd_kafka_err2name(e)));
 }
 
 }  // namespace

@@ -496,6 +496,16 @@ int64_t Aggregator::stream_time() const { return s_->stream_ms; }
 size_t Aggregator::regions() const { return s_->regions.size(); }
 const Options& Aggregator::options() const { return *options_; }
 
+bool Aggregator::set_options(std::shared_ptr<const Options> next) {
+  if (!next || !state_shape_changes(*options_, *next).empty()) return false;
+  options_ = next;
+  s_->options = std::move(next);
+  s_->version = policy_version(*s_->options);
+  // Regions point at their policy inside the options: point them at the new ones.
+  for (auto& [key, r] : s_->regions) r.policy = &policy_for(*s_->options, key);
+  return true;
+}
+
 namespace {
 
 json alert_state_json(const Alert& a);

@@ -123,6 +123,11 @@ class Aggregator {
   int64_t stream_time() const;
   size_t regions() const;
   const Options& options() const;
+  // Swaps in new options between two records (a reload): weights, levels, policies and evidence
+  // apply from the next record and evaluation on; what is already in the windows stays as it was
+  // counted. Returns false, keeping the current options, when `next` changes the state's shape
+  // (state_shape_changes).
+  bool set_options(std::shared_ptr<const Options> next);
 
   // State for the changelog: the regions changed since the last call, each as (key, value);
   // an empty value means the region's state is gone (a tombstone). The partition's own state

@@ -54,4 +54,25 @@ std::string policy_version(const Options& o) {
   return fmt::format("p{:08x}", fnv1a64(s) & 0xffffffffULL);
 }
 
+std::vector<std::string> state_shape_changes(const Options& current, const Options& next) {
+  std::vector<std::string> out;
+  auto windows = [](const Options& o) {
+    std::vector<int64_t> v;
+    for (const auto& w : o.windows) v.push_back(w.ms);
+    return v;
+  };
+  if (windows(current) != windows(next)) out.emplace_back("aggregate.windows");
+  if (current.alert_window != next.alert_window) out.emplace_back("aggregate.alert_window");
+  if (current.baseline_ms != next.baseline_ms || current.baseline_sample_ms != next.baseline_sample_ms ||
+      current.baseline_lag_ms != next.baseline_lag_ms || current.min_stddev != next.min_stddev) {
+    out.emplace_back("aggregate.baseline");
+  }
+  if (current.min_similarity != next.min_similarity || current.dedup_window_ms != next.dedup_window_ms) {
+    out.emplace_back("aggregate.dedup.min_similarity/window");
+  }
+  if (current.evaluate_every_ms != next.evaluate_every_ms) out.emplace_back("aggregate.evaluate_every");
+  if (current.max_stories != next.max_stories) out.emplace_back("aggregate.max_stories");
+  return out;
+}
+
 }  // namespace brinkwatch::aggregate

@@ -91,4 +91,11 @@ const Policy& policy_for(const Options& options, const std::string& region);
 // policies never share an id.
 std::string policy_version(const Options& options);
 
+// The options that shape a region's state (windows, the alert window, the baseline, near-duplicate
+// matching, the evaluation grid, the story limit), as config keys, where `next` differs from
+// `current`. State kept under `current` cannot be carried over to options that change any of
+// these, so a reload refuses them; the rest (weights, levels, policies, evidence) can be swapped
+// in between two records.
+std::vector<std::string> state_shape_changes(const Options& current, const Options& next);
+
 }  // namespace brinkwatch::aggregate
