@@ -45,16 +45,16 @@ const char* ReloadOutcome::result_name() const {
 std::string ReloadOutcome::summary() const {
   switch (result) {
     case Result::applied:
-      return fmt::format("reload ({}): applied; ruleset {} -> {}, policies {} -> {}", trigger,
+      return fmt::format("reload: applied ({}); ruleset {} -> {}, policies {} -> {}", trigger,
                          previous_ruleset.empty() ? "-" : previous_ruleset, ruleset.empty() ? "-" : ruleset,
                          previous_policy, policy);
     case Result::unchanged:
-      return fmt::format("reload ({}): nothing changed; ruleset {}, policies {}", trigger,
+      return fmt::format("reload: nothing changed ({}); ruleset {}, policies {}", trigger,
                          ruleset.empty() ? "-" : ruleset, policy);
     case Result::rejected: {
       std::string why;
       for (const auto& r : reasons) why += fmt::format("\n  {}", r);
-      return fmt::format("reload ({}): rejected, still running ruleset {} and policies {}:{}", trigger,
+      return fmt::format("reload: rejected ({}); still running ruleset {} and policies {}:{}", trigger,
                          ruleset.empty() ? "-" : ruleset, policy, why);
     }
   }
