@@ -14,6 +14,7 @@ packages=(
   librdkafka-dev kafkacat
   libcpp-httplib-dev               # the /metrics, /healthz and /ready endpoint
   python3 python3-jsonschema      # the tests check records against docs/schemas
+  python3-yaml systemd binutils   # tests/deploy: parse deploy/, systemd-analyze verify, readelf
 )
 
 missing=()
