@@ -103,6 +103,7 @@ int cmd_validate(const Args& args) {
       args.config, engine->version(), st.rules, st.terms, st.patterns, st.place_names,
       engine->gazetteer().countries.size(), engine->gazetteer().theatres.size(), st.compile_seconds,
       st.database_bytes / 1024);
+  if (args.print_config) std::cout << effective_config_yaml(config);
   return 0;
 }
 

@@ -25,6 +25,7 @@ struct Args {
   int bootstrap_fd = -1;            // broker (hidden: demo's child)
   std::string until;                // replay: advance stream time to this RFC 3339 time at the end
   bool print_signals = false;       // replay: also print the signal records
+  bool print_config = false;        // validate: print the effective config (secrets redacted)
 };
 
 int cmd_classify(const Args& args);

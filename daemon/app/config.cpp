@@ -384,6 +384,120 @@ std::string printable_property(std::string_view key, std::string_view value) {
   return is_secret_property(key) ? std::string("[redacted]") : std::string(value);
 }
 
+namespace {
+
+std::string duration_text(int64_t ms) {
+  constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute;
+  if (ms > 0 && ms % kDay == 0) return fmt::format("{}d", ms / kDay);
+  if (ms > 0 && ms % kHour == 0) return fmt::format("{}h", ms / kHour);
+  if (ms > 0 && ms % kMinute == 0) return fmt::format("{}m", ms / kMinute);
+  if (ms > 0 && ms % kSecond == 0) return fmt::format("{}s", ms / kSecond);
+  return fmt::format("{}ms", ms);
+}
+
+void emit_strings(YAML::Emitter& y, const char* key, const std::vector<std::string>& v) {
+  y << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& s : v) y << s;
+  y << YAML::EndSeq;
+}
+
+void emit_levels(YAML::Emitter& y, const aggregate::Policy& p) {
+  for (const auto& [name, t] : {std::pair{"watch", p.watch}, {"warning", p.warning}, {"critical", p.critical}}) {
+    y << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "index" << YAML::Value
+      << t.index << YAML::Key << "anomaly" << YAML::Value << t.anomaly << YAML::EndMap;
+  }
+  y << YAML::Key << "exit_ratio" << YAML::Value << p.exit_ratio;
+  y << YAML::Key << "cooldown" << YAML::Value << duration_text(p.cooldown_ms);
+}
+
+}  // namespace
+
+std::string effective_config_yaml(const Config& c) {
+  YAML::Emitter y;
+  y << YAML::BeginMap;
+  y << YAML::Key << "detect" << YAML::Value << YAML::BeginMap;
+  emit_strings(y, "rules", c.rule_globs);
+  emit_strings(y, "gazetteer", c.gazetteer_files);
+  y << YAML::Key << "min_score" << YAML::Value << c.detect.min_score;
+  y << YAML::Key << "max_evidence" << YAML::Value << c.detect.max_evidence;
+  y << YAML::Key << "max_hits" << YAML::Value << c.detect.max_hits << YAML::EndMap;
+  y << YAML::Key << "input" << YAML::Value << YAML::BeginMap;
+  y << YAML::Key << "max_message_bytes" << YAML::Value << c.limits.max_bytes;
+  y << YAML::Key << "max_json_depth" << YAML::Value << c.limits.max_depth;
+  y << YAML::Key << "fields" << YAML::Value << YAML::BeginMap;
+  emit_strings(y, "id", c.fields.id);
+  emit_strings(y, "url", c.fields.url);
+  emit_strings(y, "source", c.fields.source);
+  emit_strings(y, "published_at", c.fields.published_at);
+  emit_strings(y, "lang", c.fields.lang);
+  emit_strings(y, "title", c.fields.title);
+  emit_strings(y, "text", c.fields.text);
+  emit_strings(y, "html", c.fields.html);
+  y << YAML::EndMap << YAML::EndMap;
+  y << YAML::Key << "kafka" << YAML::Value << YAML::BeginMap;
+  for (const auto& p : c.kafka) y << YAML::Key << p.key << YAML::Value << printable_property(p.key, p.value);
+  y << YAML::EndMap;
+  y << YAML::Key << "topics" << YAML::Value << YAML::BeginMap;
+  y << YAML::Key << "articles" << YAML::Value << c.topics.articles;
+  y << YAML::Key << "signals" << YAML::Value << c.topics.signals;
+  y << YAML::Key << "dead_letter" << YAML::Value << c.topics.dead_letter;
+  y << YAML::Key << "alerts" << YAML::Value << c.topics.alerts;
+  y << YAML::Key << "changelog" << YAML::Value << c.topics.changelog << YAML::EndMap;
+  y << YAML::Key << "group" << YAML::Value << c.group;
+  y << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  y << YAML::Key << "max_in_flight_per_partition" << YAML::Value << c.run_limits.max_in_flight_per_partition;
+  y << YAML::Key << "workers" << YAML::Value << c.run_limits.workers;
+  y << YAML::Key << "shutdown_deadline_ms" << YAML::Value << c.run_limits.shutdown_deadline_ms << YAML::EndMap;
+  const aggregate::Options& o = *c.aggregate;
+  y << YAML::Key << "aggregate" << YAML::Value << YAML::BeginMap;
+  y << YAML::Key << "group" << YAML::Value << c.aggregate_group;
+  y << YAML::Key << "idle_ms" << YAML::Value << c.aggregate_idle_ms;
+  y << YAML::Key << "tick_lag" << YAML::Value << duration_text(c.aggregate_tick_lag_ms);
+  y << YAML::Key << "windows" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& w : o.windows) y << w.name;  // as written: alert_window and alerts name them
+  y << YAML::EndSeq;
+  y << YAML::Key << "alert_window" << YAML::Value << o.alert_window;
+  y << YAML::Key << "weights" << YAML::Value << YAML::BeginMap;
+  for (const auto& [type, w] : o.type_weights) y << YAML::Key << type << YAML::Value << w;
+  y << YAML::EndMap;
+  y << YAML::Key << "baseline" << YAML::Value << YAML::BeginMap;
+  y << YAML::Key << "window" << YAML::Value << duration_text(o.baseline_ms);
+  y << YAML::Key << "sample_every" << YAML::Value << duration_text(o.baseline_sample_ms);
+  y << YAML::Key << "lag" << YAML::Value << duration_text(o.baseline_lag_ms);
+  y << YAML::Key << "min_stddev" << YAML::Value << o.min_stddev << YAML::EndMap;
+  y << YAML::Key << "dedup" << YAML::Value << YAML::BeginMap;
+  y << YAML::Key << "min_similarity" << YAML::Value << o.min_similarity;
+  y << YAML::Key << "window" << YAML::Value << duration_text(o.dedup_window_ms);
+  y << YAML::Key << "source_boost" << YAML::Value << o.source_boost;
+  y << YAML::Key << "max_source_factor" << YAML::Value << o.max_source_factor << YAML::EndMap;
+  y << YAML::Key << "evaluate_every" << YAML::Value << duration_text(o.evaluate_every_ms);
+  y << YAML::Key << "max_stories" << YAML::Value << o.max_stories;
+  y << YAML::Key << "evidence" << YAML::Value << o.evidence;
+  y << YAML::Key << "levels" << YAML::Value << YAML::BeginMap;
+  emit_levels(y, o.default_policy);
+  y << YAML::EndMap;
+  y << YAML::Key << "policies" << YAML::Value << YAML::BeginSeq;
+  for (const auto& ov : o.overrides) {
+    y << YAML::BeginMap << YAML::Key << "name" << YAML::Value << ov.policy.name;
+    emit_strings(y, "regions", ov.regions);
+    emit_levels(y, ov.policy);
+    y << YAML::EndMap;
+  }
+  y << YAML::EndSeq << YAML::EndMap;
+  y << YAML::Key << "embedded" << YAML::Value << YAML::BeginMap << YAML::Key << "partitions" << YAML::Value
+    << c.embedded.partitions << YAML::EndMap;
+  const bool v6 = c.http.host.find(':') != std::string::npos;
+  y << YAML::Key << "http" << YAML::Value << YAML::BeginMap << YAML::Key << "enabled" << YAML::Value << c.http.enabled
+    << YAML::Key << "listen" << YAML::Value
+    << fmt::format("{}{}{}:{}", v6 ? "[" : "", c.http.host, v6 ? "]" : "", c.http.port) << YAML::EndMap;
+  y << YAML::Key << "log" << YAML::Value << YAML::BeginMap << YAML::Key << "format" << YAML::Value
+    << (c.log.json ? "json" : "text") << YAML::Key << "level" << YAML::Value << c.log.level << YAML::EndMap;
+  y << YAML::Key << "reload" << YAML::Value << YAML::BeginMap << YAML::Key << "watch" << YAML::Value << c.reload.watch
+    << YAML::Key << "interval" << YAML::Value << duration_text(c.reload.interval_ms) << YAML::EndMap;
+  y << YAML::EndMap;
+  return std::string(y.c_str()) + "\n";
+}
+
 const KafkaProperty* Config::kafka_property(std::string_view key) const {
   const KafkaProperty* found = nullptr;
   for (const auto& p : kafka) {

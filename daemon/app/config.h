@@ -108,6 +108,10 @@ bool is_secret_property(std::string_view key);
 // The value as it may be logged: "[redacted]" for secrets.
 std::string printable_property(std::string_view key, std::string_view value);
 
+// The effective configuration (file, defaults and --set overrides) as YAML that load_config reads
+// back to the same Config. Secret kafka: values (is_secret_property) are written as "[redacted]".
+std::string effective_config_yaml(const Config& config);
+
 // Reads and validates the config file. Diagnostics carry file:line:col.
 Config load_config(const std::string& path, rules::Diagnostics& diags,
                    const std::vector<Override>& overrides = {});

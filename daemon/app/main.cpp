@@ -16,6 +16,8 @@ constexpr const char* kUsage = R"(brinkwatch — escalation signals from news st
 usage:
   brinkwatch classify [-c CONFIG] [--explain] [FILE|-]   articles (JSON Lines or plain text) → signals (JSON Lines)
   brinkwatch validate [-c CONFIG] [--json]                check config, rules and gazetteer; exit 0 or 1
+                      [--print-config]                    and print the effective config (defaults and --set
+                                                          applied, secrets redacted)
   brinkwatch test [-c CONFIG] [-v] [--explain] PATH...    run YAML rule tests
   brinkwatch eval [-c CONFIG] --gold FILE [--pred FILE]   precision / recall / F1 per type against a gold file
   brinkwatch run [-c CONFIG] [--role detect|aggregate|all] the daemon: articles → signals (detect) → alerts (aggregate);
@@ -88,6 +90,8 @@ int main(int argc, char** argv) {
       args.stats_interval_ms = std::max(10L, std::atol(value("--stats-interval-ms").c_str()));
     } else if (a == "--until") {
       args.until = value("--until");
+    } else if (a == "--print-config") {
+      args.print_config = true;
     } else if (a == "--signals") {
       args.print_signals = true;
     } else if (a == "--bootstrap-file") {

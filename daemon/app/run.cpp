@@ -135,6 +135,7 @@ int cmd_run(const Args& args) {
   }
   setup_logging(args.verbose ? spdlog::level::debug : log_level(config.log.level), config.log.json);
   for (const auto& p : config.kafka) spdlog::info("kafka.{} = {}", p.key, printable_property(p.key, p.value));
+  spdlog::debug("effective config (secrets redacted):\n{}", effective_config_yaml(config));
   ReloadStatus reload_status;
   reload_status.ruleset_version = engine ? engine->version() : std::string();
   reload_status.ruleset_loaded_ms = unix_ms();

@@ -65,15 +65,15 @@ void Consumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_to
   const auto tps = from_list(parts);
   const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    spdlog::info("assigned {}", describe(tps));
+    spdlog::info("kafka: assigned {}", describe(tps));
     // Tracker state first: messages can arrive as soon as the assignment takes effect.
     self->handler_->on_assigned(*self, tps);
     rd_kafka_error_t* e = cooperative ? rd_kafka_incremental_assign(rk, parts) : nullptr;
     if (!cooperative) {
-      if (const auto r = rd_kafka_assign(rk, parts)) error_log().error("assign", fmt::format("assign failed: {}", rd_kafka_err2str(r)));
+      if (const auto r = rd_kafka_assign(rk, parts)) error_log().error("assign", fmt::format("kafka: assign failed: {}", rd_kafka_err2str(r)));
     }
     if (e) {
-      error_log().error("assign", fmt::format("incremental assign failed: {}", rd_kafka_error_string(e)));
+      error_log().error("assign", fmt::format("kafka: incremental assign failed: {}", rd_kafka_error_string(e)));
       rd_kafka_error_destroy(e);
     }
   } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -82,14 +82,14 @@ void Consumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_to
     self->handler_->on_revoked(*self, tps, lost);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
-        error_log().error("unassign", fmt::format("incremental unassign failed: {}", rd_kafka_error_string(e)));
+        error_log().error("unassign", fmt::format("kafka: incremental unassign failed: {}", rd_kafka_error_string(e)));
         rd_kafka_error_destroy(e);
       }
     } else {
       rd_kafka_assign(rk, nullptr);
     }
   } else {
-    error_log().error("rebalance", fmt::format("rebalance error: {}", rd_kafka_err2str(err)));
+    error_log().error("rebalance", fmt::format("kafka: rebalance error: {}", rd_kafka_err2str(err)));
     self->handler_->on_revoked(*self, tps, true);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
@@ -118,7 +118,7 @@ void Consumer::loop() {
       } else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         const char* topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : "-";
         error_log().error(fmt::format("consume:{}:{}", topic, rd_kafka_err2name(msg->err)),
-                          fmt::format("consumer error on {}[{}]: {}", topic, msg->partition,
+                          fmt::format("kafka: consumer error on {}[{}]: {}", topic, msg->partition,
                                       rd_kafka_message_errstr(msg.get())));
       }
     }

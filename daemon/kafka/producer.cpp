@@ -44,7 +44,7 @@ void Producer::dr_cb(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* op
   if (msg->err) {
     const char* topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : "-";
     error_log().error(fmt::format("delivery:{}:{}", topic, rd_kafka_err2name(msg->err)),
-                      fmt::format("delivery to {} failed: {}", topic, rd_kafka_err2str(msg->err)));
+                      fmt::format("kafka: delivery to {} failed: {}", topic, rd_kafka_err2str(msg->err)));
   }
   if (self->on_delivery_) self->on_delivery_(msg->_private, msg->err);
 }
@@ -83,7 +83,7 @@ rd_kafka_resp_err_t Producer::produce_to(const std::string& topic, int32_t parti
     rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline) {
       error_log().error(fmt::format("produce:{}:{}", topic, rd_kafka_err2name(err)),
-                        fmt::format("cannot produce to {}: {}", topic, rd_kafka_err2str(err)));
+                        fmt::format("kafka: cannot produce to {}: {}", topic, rd_kafka_err2str(err)));
       return err;
     }
     // Delivery reports are served by the poll thread; the queue drains as they are.

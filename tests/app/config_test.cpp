@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "core/aggregate/options.h"
 
 namespace brinkwatch::app {
 namespace {
@@ -69,7 +70,7 @@ TEST_F(ConfigTest, UnknownKeysWithFileLineColumn) {
   load_config(path, diags);
   EXPECT_EQ(diags.str(),
             path + ":4:1: error[unknown-key]: unknown key \"inputs\" in the config; expected one of: detect, input, "
-                   "kafka, topics, group, limits, embedded, aggregate, http\n" +
+                   "kafka, topics, group, limits, embedded, aggregate, http, log, reload\n" +
             path + ":3:3: error[unknown-key]: unknown key \"min_scor\" in detect; expected one of: rules, gazetteer, "
                    "min_score, max_evidence, max_hits\n");
 }
@@ -325,6 +326,49 @@ TEST_F(ConfigTest, HttpSection) {
   EXPECT_TRUE(c.http.enabled);
   EXPECT_EQ(c.http.host, "0.0.0.0");
   EXPECT_EQ(c.http.port, 1234);
+}
+
+TEST_F(ConfigTest, EffectiveConfigRoundTripsAndRedactsSecrets) {
+  rules::Diagnostics diags;
+  const Config shipped = load_config(std::string(BRINKWATCH_SOURCE_DIR) + "/config/brinkwatch.yaml", diags,
+                                     {{"kafka.sasl.password", "hunter2-secret"},
+                                      {"kafka.ssl.key.password", "pem-pass-xyz"},
+                                      {"kafka.bootstrap.servers", "broker1:9092"},
+                                      {"log.format", "json"},
+                                      {"reload.interval", "750ms"},
+                                      {"aggregate.levels.cooldown", "90m"}});
+  ASSERT_FALSE(diags.has_errors()) << diags.str();
+  const std::string dump = effective_config_yaml(shipped);
+  EXPECT_EQ(dump.find("hunter2-secret"), std::string::npos) << dump;
+  EXPECT_EQ(dump.find("pem-pass-xyz"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("sasl.password: \"[redacted]\""), std::string::npos) << dump;
+  EXPECT_NE(dump.find("bootstrap.servers: broker1:9092"), std::string::npos) << dump;
+
+  // Read back, the dump gives the same config (and the same dump).
+  const std::string path = write("effective.yaml", dump);
+  rules::Diagnostics again;
+  const Config back = load_config(path, again);
+  ASSERT_FALSE(again.has_errors()) << again.str() << dump;
+  EXPECT_EQ(effective_config_yaml(back), dump);
+  EXPECT_TRUE(back.log.json);
+  EXPECT_EQ(back.reload.interval_ms, 750);
+  EXPECT_EQ(back.aggregate->default_policy.cooldown_ms, 90 * 60 * 1000);
+  EXPECT_EQ(aggregate::policy_version(*back.aggregate), aggregate::policy_version(*shipped.aggregate));
+  EXPECT_EQ(back.aggregate->overrides.size(), shipped.aggregate->overrides.size());
+}
+
+TEST_F(ConfigTest, LogAndReloadSections) {
+  const std::string path = write("c.yaml",
+                                 "detect:\n  rules: [rules/a.yaml]\n  gazetteer: [geo.yaml]\n"
+                                 "log:\n  format: xml\n  level: loud\n"
+                                 "reload:\n  watch: maybe\n  interval: 10ms\n");
+  rules::Diagnostics diags;
+  load_config(path, diags);
+  const std::string out = diags.str();
+  EXPECT_NE(out.find("c.yaml:5:11: error[bad-value]: log.format: \"xml\" must be text or json"), std::string::npos) << out;
+  EXPECT_NE(out.find("c.yaml:6:10: error[bad-value]: log.level: \"loud\""), std::string::npos) << out;
+  EXPECT_NE(out.find("c.yaml:8:10: error[wrong-type]: reload.watch must be true or false"), std::string::npos) << out;
+  EXPECT_NE(out.find("c.yaml:9:13: error[bad-value]: reload.interval"), std::string::npos) << out;
 }
 
 }  // namespace
