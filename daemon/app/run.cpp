@@ -34,7 +34,7 @@ namespace brinkwatch::app {
 void start_shutdown_watchdog(int64_t deadline_ms) {
   std::thread([deadline_ms] {
     std::this_thread::sleep_for(std::chrono::milliseconds(deadline_ms + 5000));
-    spdlog::error("shutdown did not finish within {} ms; exiting without a clean close "
+    spdlog::error("run: shutdown did not finish within {} ms; exiting without a clean close "
                   "(uncommitted offsets will be read again)", deadline_ms + 5000);
     spdlog::default_logger()->flush();
     std::_Exit(1);
@@ -134,14 +134,14 @@ int cmd_run(const Args& args) {
     return 2;
   }
   setup_logging(args.verbose ? spdlog::level::debug : log_level(config.log.level), config.log.json);
-  for (const auto& p : config.kafka) spdlog::info("kafka.{} = {}", p.key, printable_property(p.key, p.value));
-  spdlog::debug("effective config (secrets redacted):\n{}", effective_config_yaml(config));
+  for (const auto& p : config.kafka) spdlog::info("run: kafka.{} = {}", p.key, printable_property(p.key, p.value));
+  spdlog::debug("run: effective config (secrets redacted):\n{}", effective_config_yaml(config));
   ReloadStatus reload_status;
   reload_status.ruleset_version = engine ? engine->version() : std::string();
   reload_status.ruleset_loaded_ms = unix_ms();
   reload_status.policy_version = aggregate::policy_version(*config.aggregate);
-  if (engine) spdlog::info("ruleset {}: {} rules", engine->version(), engine->stats().rules);
-  spdlog::info("role {}; alert policies {}", role, reload_status.policy_version);
+  if (engine) spdlog::info("run: ruleset {}: {} rules", engine->version(), engine->stats().rules);
+  spdlog::info("run: role {}; alert policies {}", role, reload_status.policy_version);
   Reloader reloader(args.config, args.overrides, config, engine);
   EventPublisher events(config);
 
@@ -167,7 +167,7 @@ int cmd_run(const Args& args) {
   std::vector<Progress> progress;
   if (aggregate_stage) {
     if (auto started = aggregate_stage->start(); !started) {
-      spdlog::error("cannot start the aggregate stage: {}", started.error().message);
+      spdlog::error("run: cannot start the aggregate stage: {}", started.error().message);
       return 2;
     }
     AggregateStage* a = aggregate_stage.get();
@@ -177,7 +177,7 @@ int cmd_run(const Args& args) {
   }
   if (detect_stage) {
     if (auto started = detect_stage->start(); !started) {
-      spdlog::error("cannot start the detect stage: {}", started.error().message);
+      spdlog::error("run: cannot start the detect stage: {}", started.error().message);
       if (aggregate_stage) aggregate_stage->shutdown();
       return 2;
     }
@@ -253,7 +253,7 @@ int cmd_run(const Args& args) {
     }
     events.poll();
   }
-  if (stop_signal()) spdlog::info("signal {}: shutting down", stop_signal());
+  if (stop_signal()) spdlog::info("run: signal {}: shutting down", stop_signal());
   start_shutdown_watchdog(config.run_limits.shutdown_deadline_ms);
   if (http) http->set_stopping();
   // Both drain at once, each within the deadline from here; detect first, so the signals it
