@@ -23,6 +23,7 @@ struct Args {
   int64_t stats_interval_ms = 30000;  // run: progress line in the log
   std::string bootstrap_file;       // broker
   int bootstrap_fd = -1;            // broker (hidden: demo's child)
+  std::string control;              // broker: a FIFO of fault-injection commands (tests)
   std::string until;                // replay: advance stream time to this RFC 3339 time at the end
   bool print_signals = false;       // replay: also print the signal records
   bool print_config = false;        // validate: print the effective config (secrets redacted)

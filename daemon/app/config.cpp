@@ -485,7 +485,7 @@ std::string effective_config_yaml(const Config& c) {
   }
   y << YAML::EndSeq << YAML::EndMap;
   y << YAML::Key << "embedded" << YAML::Value << YAML::BeginMap << YAML::Key << "partitions" << YAML::Value
-    << c.embedded.partitions << YAML::EndMap;
+    << c.embedded.partitions << YAML::Key << "brokers" << YAML::Value << c.embedded.brokers << YAML::EndMap;
   const bool v6 = c.http.host.find(':') != std::string::npos;
   y << YAML::Key << "http" << YAML::Value << YAML::BeginMap << YAML::Key << "enabled" << YAML::Value << c.http.enabled
     << YAML::Key << "listen" << YAML::Value
@@ -623,8 +623,9 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
   }
   if (const auto a = root["aggregate"]) read_aggregate(diags, path, a, c);
   if (const auto e = root["embedded"]) {
-    check_keys(diags, path, e, {"partitions"}, "embedded");
+    check_keys(diags, path, e, {"partitions", "brokers"}, "embedded");
     if (e.IsMap() && e["partitions"]) c.embedded.partitions = number<int>(diags, path, e["partitions"], "embedded.partitions", 1, 256).value_or(c.embedded.partitions);
+    if (e.IsMap() && e["brokers"]) c.embedded.brokers = number<int>(diags, path, e["brokers"], "embedded.brokers", 1, 5).value_or(c.embedded.brokers);
   }
   if (const auto h = root["http"]) read_http(diags, path, h, c.http);
   if (const auto l = root["log"]) read_log(diags, path, l, c.log);

@@ -43,6 +43,7 @@ struct Limits {
 
 struct Embedded {
   int partitions = 4;
+  int brokers = 1;  // fault-injection tests use several (leader and coordinator moves)
 };
 
 // The HTTP endpoint of run and demo (http: section): /metrics, /healthz, /ready.

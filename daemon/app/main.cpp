@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
       args.print_signals = true;
     } else if (a == "--bootstrap-file") {
       args.bootstrap_file = value("--bootstrap-file");
+    } else if (a == "--control") {
+      args.control = value("--control");
     } else if (a == "--bootstrap-fd") {
       args.bootstrap_fd = std::atoi(value("--bootstrap-fd").c_str());
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {

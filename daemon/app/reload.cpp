@@ -110,7 +110,7 @@ std::vector<std::string> fixed_key_changes(const Config& a, const Config& b) {
             a.fields.published_at == b.fields.published_at && a.fields.lang == b.fields.lang &&
             a.fields.title == b.fields.title && a.fields.text == b.fields.text && a.fields.html == b.fields.html,
         "input.fields");
-  check(a.embedded.partitions == b.embedded.partitions, "embedded.partitions");
+  check(a.embedded.partitions == b.embedded.partitions && a.embedded.brokers == b.embedded.brokers, "embedded");
   check(a.http.enabled == b.http.enabled && a.http.host == b.http.host && a.http.port == b.http.port, "http");
   check(a.log.json == b.log.json && a.log.level == b.log.level, "log");
   check(a.reload.watch == b.reload.watch && a.reload.interval_ms == b.reload.interval_ms, "reload");

@@ -10,6 +10,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
+#include <sstream>
+#include <utility>
+#include <vector>
 #include <thread>
 
 #include <librdkafka/rdkafka_mock.h>
@@ -37,6 +41,70 @@ Result<std::unique_ptr<MockCluster>> MockCluster::start(const BrokerOptions& opt
   }
   m->bootstrap_ = rd_kafka_mock_cluster_bootstraps(m->cluster_);
   return m;
+}
+
+namespace {
+
+// Kafka protocol API keys by name (the ones a fault test needs).
+int api_key(const std::string& name) {
+  static const std::pair<const char*, int> kApis[] = {
+      {"Produce", 0},     {"Fetch", 1},         {"ListOffsets", 2}, {"Metadata", 3},         {"OffsetCommit", 8},
+      {"OffsetFetch", 9}, {"FindCoordinator", 10}, {"JoinGroup", 11}, {"Heartbeat", 12},   {"LeaveGroup", 13},
+      {"SyncGroup", 14},  {"InitProducerId", 22}};
+  for (const auto& [n, k] : kApis) {
+    if (name == n) return k;
+  }
+  return -1;
+}
+
+// A broker error by its librdkafka name without the RD_KAFKA_RESP_ERR_ prefix.
+std::optional<rd_kafka_resp_err_t> error_code(const std::string& name) {
+  const rd_kafka_err_desc* descs = nullptr;
+  size_t n = 0;
+  rd_kafka_get_err_descs(&descs, &n);
+  for (size_t i = 0; i < n; ++i) {
+    if (descs[i].name && name == descs[i].name && descs[i].code > 0) return descs[i].code;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::string> MockCluster::control(const std::string& command) {
+  std::istringstream in(command);
+  std::vector<std::string> w;
+  for (std::string t; in >> t;) w.push_back(t);
+  auto bad = [&](const std::string& why) { return Error{"bad_command", fmt::format("\"{}\": {}", command, why)}; };
+  auto broker = [&](const std::string& s) { return static_cast<int32_t>(std::strtol(s.c_str(), nullptr, 10)); };
+  if (w.empty()) return bad("empty");
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if ((w[0] == "down" || w[0] == "up") && w.size() == 2) {
+    err = w[0] == "down" ? rd_kafka_mock_broker_set_down(cluster_, broker(w[1]))
+                         : rd_kafka_mock_broker_set_up(cluster_, broker(w[1]));
+  } else if (w[0] == "rtt" && w.size() == 3) {
+    err = rd_kafka_mock_broker_set_rtt(cluster_, broker(w[1]), static_cast<int>(std::strtol(w[2].c_str(), nullptr, 10)));
+  } else if (w[0] == "errors" && w.size() == 4) {
+    const int api = api_key(w[1]);
+    const auto code = error_code(w[3]);
+    const long count = std::strtol(w[2].c_str(), nullptr, 10);
+    if (api < 0) return bad("unknown API " + w[1]);
+    if (!code) return bad("unknown error " + w[3]);
+    if (count < 1 || count > 100000) return bad("COUNT must be 1..100000");
+    std::vector<rd_kafka_resp_err_t> errs(static_cast<size_t>(count), *code);
+    rd_kafka_mock_push_request_errors_array(cluster_, static_cast<int16_t>(api), errs.size(), errs.data());
+  } else if (w[0] == "clear" && w.size() == 2) {
+    const int api = api_key(w[1]);
+    if (api < 0) return bad("unknown API " + w[1]);
+    rd_kafka_mock_clear_request_errors(cluster_, static_cast<int16_t>(api));
+  } else if (w[0] == "leader" && w.size() == 4) {
+    err = rd_kafka_mock_partition_set_leader(cluster_, w[1].c_str(), broker(w[2]), broker(w[3]));
+  } else if (w[0] == "coordinator" && w.size() == 4) {
+    err = rd_kafka_mock_coordinator_set(cluster_, w[1].c_str(), w[2].c_str(), broker(w[3]));
+  } else {
+    return bad("unknown command or wrong number of arguments");
+  }
+  if (err) return bad(rd_kafka_err2str(err));
+  return command;
 }
 
 MockCluster::~MockCluster() {

@@ -23,7 +23,7 @@ namespace brinkwatch::kafka {
 struct BrokerOptions {
   std::vector<std::string> topics;
   int partitions = 4;
-  int brokers = 1;
+  int brokers = 1;  // partition leaders are spread over them
 };
 
 class MockCluster {
@@ -33,6 +33,19 @@ class MockCluster {
   MockCluster(const MockCluster&) = delete;
   MockCluster& operator=(const MockCluster&) = delete;
   const std::string& bootstrap() const { return bootstrap_; }
+
+  // Fault injection for the tests (docs/reliability.md), one command per line:
+  //   down BROKER | up BROKER                      a broker stops / resumes answering
+  //   rtt BROKER MS                                its round-trip time
+  //   errors API COUNT ERROR                       the next COUNT requests of API (Produce, Fetch,
+  //                                                OffsetCommit, JoinGroup, Heartbeat, SyncGroup,
+  //                                                Metadata, FindCoordinator...) fail with ERROR
+  //                                                (a librdkafka error name, e.g. NOT_LEADER_FOR_PARTITION)
+  //   clear API                                    forget the errors still queued for API
+  //   leader TOPIC PARTITION BROKER                move a partition's leader
+  //   coordinator group|transaction KEY BROKER     move a coordinator
+  // Returns what was done, or why the command is not understood.
+  Result<std::string> control(const std::string& command);
 
  private:
   MockCluster() = default;
