@@ -24,7 +24,7 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerOptions& option
                               {"auto.commit.interval.ms", "1000"}};
   for (const auto& p : options.properties) {
     if (p.key == "enable.auto.offset.store" && p.value != "false") {
-      spdlog::warn("kafka.enable.auto.offset.store={} ignored: brinkwatch stores offsets itself, after delivery",
+      spdlog::warn("kafka: kafka.enable.auto.offset.store={} ignored: brinkwatch stores offsets itself, after delivery",
                    p.value);
       continue;
     }
@@ -78,7 +78,7 @@ void Consumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_to
     }
   } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     const bool lost = rd_kafka_assignment_lost(rk) != 0;
-    spdlog::info("{} {}", lost ? "lost" : "revoked", describe(tps));
+    spdlog::info("kafka: {} {}", lost ? "lost" : "revoked", describe(tps));
     self->handler_->on_revoked(*self, tps, lost);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {

@@ -12,7 +12,7 @@ Result<std::unique_ptr<Producer>> Producer::create(const std::vector<Property>& 
   std::vector<Property> props{{"linger.ms", "5"}, {"compression.type", "lz4"}};
   for (const auto& p : properties) {
     if ((p.key == "enable.idempotence" && p.value != "true") || (p.key == "acks" && p.value != "all" && p.value != "-1")) {
-      spdlog::warn("kafka.{}={} ignored: at-least-once delivery needs enable.idempotence=true and acks=all", p.key,
+      spdlog::warn("kafka: kafka.{}={} ignored: at-least-once delivery needs enable.idempotence=true and acks=all", p.key,
                    p.value);
       continue;
     }
