@@ -113,14 +113,25 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
   map.resize(k);
 }
 
-// Words (runs of word bytes) in [a, b).
+// Words (runs of word bytes) in [a, b). Non-ASCII punctuation (curly quotes, guillemets,
+// dashes, Arabic and CJK commas: text::separator_length) separates words as ASCII punctuation
+// does, so a Chinese clause is one word and "l’armée" is two, as in the match text.
 int words(std::string_view s, uint32_t a, uint32_t b) {
   int n = 0;
   bool in = false;
-  for (uint32_t i = a; i < b && i < s.size(); ++i) {
-    const bool w = word_byte(static_cast<unsigned char>(s[i]));
+  for (uint32_t i = a; i < b && i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      if (const size_t sep = text::separator_length(s, i)) {
+        in = false;
+        i += static_cast<uint32_t>(sep);
+        continue;
+      }
+    }
+    const bool w = word_byte(c);
     if (w && !in) ++n;
     in = w;
+    ++i;
   }
   return n;
 }

@@ -187,6 +187,15 @@ TEST_F(DetectorTest, NearCountsWordsBetweenTerms) {
   EXPECT_TRUE(run("Warships of the old fleet were sent.").signals.empty());
 }
 
+TEST_F(DetectorTest, NonAsciiPunctuationIsNotAWord) {
+  // Guillemets, curly quotes and CJK commas separate words as ASCII punctuation does: they are
+  // not words themselves, and "x，y" is two words, not one.
+  EXPECT_EQ(types(run("The navy sent three \u00ab old \u00bb grey warships.")), (V{"military_deployment"}));  // 3
+  EXPECT_TRUE(run("The navy sent three \u00ab old \u00bb grey rusty warships.").signals.empty());             // 4
+  EXPECT_EQ(types(run("The navy sent three \u201c old \u201d grey warships.")), (V{"military_deployment"}));  // 3
+  EXPECT_TRUE(run("The navy sent a\uff0cb\uff0cc\uff0cd warships.").signals.empty());                          // 4
+}
+
 TEST_F(DetectorTest, NearVetoIsExplained) {
   DetectOptions opt;
   opt.explain = true;
