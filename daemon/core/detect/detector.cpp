@@ -121,7 +121,9 @@ int words(std::string_view s, uint32_t a, uint32_t b) {
   bool in = false;
   for (uint32_t i = a; i < b && i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
+    // Only these lead bytes start a non-ASCII separator (text/separators.cpp); testing them
+    // first keeps Cyrillic, Arabic letters and CJK characters off the slower path.
+    if (c == 0xc2 || c == 0xd8 || c == 0xe2 || c == 0xe3 || c == 0xef) {
       if (const size_t sep = text::separator_length(s, i)) {
         in = false;
         i += static_cast<uint32_t>(sep);
