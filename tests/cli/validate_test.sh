@@ -74,6 +74,20 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "rules outside the folder: exit status $rc, expected 1"
 expect_diag "rules outside the folder" 'error\[outside-config-dir\]: "\.\./elsewhere/\*\.yaml" is outside the config folder'
 
+# ---- TLS and SASL reach librdkafka through kafka: (the example of docs/operations.md) ------------
+fresh_copy
+sed -i 's#^kafka:$#kafka:\n  security.protocol: SASL_SSL\n  sasl.mechanisms: SCRAM-SHA-512\n  sasl.username: brinkwatch\n  sasl.password: "change-me"\n  ssl.ca.location: /etc/ssl/certs/ca-certificates.crt#' "$TMP/cfg/brinkwatch.yaml"
+grep -q "security.protocol: SASL_SSL" "$TMP/cfg/brinkwatch.yaml" || fail "the test could not add the SASL_SSL properties"
+validate
+rc=$?
+[ "$rc" -eq 0 ] || { fail "SASL_SSL config: exit status $rc, expected 0"; sed 's/^/    /' "$TMP/err" | head -5; }
+fresh_copy
+sed -i 's#^kafka:$#kafka:\n  security.protocol: SASL_TLS#' "$TMP/cfg/brinkwatch.yaml"
+validate
+rc=$?
+[ "$rc" -eq 1 ] || fail "a misspelt security.protocol: exit status $rc, expected 1"
+expect_diag "misspelt security.protocol" 'brinkwatch.yaml:[0-9]+:3: error\[bad-kafka-property\]: kafka.security.protocol: Invalid value "SASL_TLS"'
+
 # ---- the shipped config --------------------------------------------------------------------------
 "$BIN" validate -c "$SRC/config/brinkwatch.yaml" > "$TMP/out" 2> "$TMP/err"
 rc=$?
