@@ -85,6 +85,10 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
       ++i;
       continue;
     }
+    if (const size_t skip = text::ignorable_length(folded, i)) {
+      i += skip;  // invisible: neither a letter nor a word break
+      continue;
+    }
     const size_t sep = text::detail::separator_length_multibyte(folded, i);
     if (sep > 0) {
       space(i);

@@ -434,6 +434,10 @@ std::string normalise_phrase(std::string_view phrase) {
   std::string out;
   size_t i = 0;
   while (i < folded.size()) {
+    if (const size_t skip = text::ignorable_length(folded, i)) {
+      i += skip;  // as in the match text (detect/detector.cpp)
+      continue;
+    }
     const size_t sep = text::separator_length(folded, i);
     if (sep > 0) {
       if (!out.empty() && out.back() != ' ') out += ' ';

@@ -52,6 +52,15 @@ inline size_t separator_length(std::string_view s, size_t pos) {
   return word ? 0 : 1;
 }
 
+// Length in bytes of the invisible format character starting at `pos`, 0 for anything else:
+// soft hyphen U+00AD, Arabic letter mark U+061C, Mongolian vowel separator U+180E, zero-width
+// space, non-joiner and joiner U+200B-U+200D, directional marks U+200E-U+200F, embeddings and
+// overrides U+202A-U+202E, word joiner and invisible operators U+2060-U+2064, isolates and
+// deprecated format controls U+2066-U+206F, and U+FEFF. They render as nothing, so matching
+// skips them (the match text of "tro<U+200B>ops" is "troops"): otherwise one such character
+// inside a word hides it from every rule (docs/reliability.md, "Hostile input").
+size_t ignorable_length(std::string_view s, size_t pos);
+
 // Documents -------------------------------------------------------------------------------------
 
 struct Span {
