@@ -117,30 +117,57 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
   map.resize(k);
 }
 
-// Words (runs of word bytes) in [a, b). Non-ASCII punctuation (curly quotes, guillemets,
-// dashes, Arabic and CJK commas: text::separator_length) separates words as ASCII punctuation
-// does, so a Chinese clause is one word and "l’armée" is two, as in the match text.
-int words(std::string_view s, uint32_t a, uint32_t b) {
-  int n = 0;
-  bool in = false;
-  for (uint32_t i = a; i < b && i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    // Only these lead bytes start a non-ASCII separator (text/separators.cpp); testing them
-    // first keeps Cyrillic, Arabic letters and CJK characters off the slower path.
-    if (c == 0xc2 || c == 0xd8 || c == 0xe2 || c == 0xe3 || c == 0xef) {
-      if (const size_t sep = text::separator_length(s, i)) {
-        in = false;
-        i += static_cast<uint32_t>(sep);
-        continue;
+// Words (runs of word bytes) in [a, b) of a text, in constant time. Non-ASCII punctuation
+// (curly quotes, guillemets, dashes, Arabic and CJK commas: text::separator_length) separates
+// words as ASCII punctuation does, so a Chinese clause is one word and "l’armée" is two, as in
+// the match text. Rules compare word distances between hits; counting byte by byte each time
+// made a long sentence with many hits quadratic (a single 5 MB line took two minutes:
+// HostileInput.SingleFiveMegabyteLine), so the counts come from a prefix sum made once.
+class WordCounter {
+ public:
+  explicit WordCounter(std::string_view s) : size_(s.size()) {
+    thread_local std::vector<uint32_t> starts;  // reused: one per worker thread
+    thread_local std::vector<uint8_t> word;
+    starts.resize(size_ + 1);
+    word.assign(size_, 0);
+    uint32_t count = 0;
+    bool in = false;
+    for (size_t i = 0; i < size_;) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      // Only these lead bytes start a non-ASCII separator (text/separators.cpp); testing them
+      // first keeps Cyrillic, Arabic letters and CJK characters off the slower path.
+      if (c == 0xc2 || c == 0xd8 || c == 0xe2 || c == 0xe3 || c == 0xef) {
+        if (const size_t sep = text::separator_length(s, i)) {
+          for (size_t j = i; j < i + sep && j < size_; ++j) starts[j] = count;
+          in = false;
+          i += sep;
+          continue;
+        }
       }
+      starts[i] = count;
+      const bool w = word_byte(c);
+      if (w && !in) ++count;
+      word[i] = w ? 1 : 0;
+      in = w;
+      ++i;
     }
-    const bool w = word_byte(c);
-    if (w && !in) ++n;
-    in = w;
-    ++i;
+    starts[size_] = count;
+    starts_ = starts.data();
+    word_ = word.data();
   }
-  return n;
-}
+  int operator()(uint32_t a, uint32_t b) const {
+    b = std::min<uint32_t>(b, static_cast<uint32_t>(size_));
+    if (a >= b) return 0;
+    // A word already under way at `a` counts once, as a count from `a` would.
+    const bool open = a > 0 && word_[a] && word_[a - 1];
+    return static_cast<int>(starts_[b] - starts_[a]) + (open ? 1 : 0);
+  }
+
+ private:
+  size_t size_;
+  const uint32_t* starts_;  // starts_[i]: words starting in [0, i)
+  const uint8_t* word_;     // word_[i]: byte i is part of a word
+};
 
 // Rules whose hit combinations in a sentence are at most this many are confirmed exhaustively.
 constexpr size_t kMaxCombinations = 64;
@@ -304,7 +331,7 @@ class Run {
  public:
   Run(const Engine& e, const text::Document& doc, const DetectOptions& opt, Detection& out,
       Scanner& scanner)
-      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded), scanner_(scanner) {
+      : e_(e), doc_(doc), opt_(opt), out_(out), s_(doc.folded), words_(doc.folded), scanner_(scanner) {
     const auto& langs = e_.langs();
     const auto it = std::find(langs.begin(), langs.end(), doc.lang);
     if (!doc.lang.empty() && it != langs.end()) gate_lang_ = static_cast<int>(it - langs.begin());
@@ -442,7 +469,7 @@ class Run {
     const std::string_view rest = s_.substr(h.end, 4);
     if (rest.rfind("'s", 0) != 0 && rest.rfind("\xe2\x80\x99s", 0) != 0) return false;
     for (const Hit& mh : m.hits) {
-      if (mh.begin >= h.end && words(s_, h.end, mh.begin) <= 2) return true;
+      if (mh.begin >= h.end && words_(h.end, mh.begin) <= 2) return true;
     }
     return false;
   }
@@ -451,8 +478,8 @@ class Run {
 
   // Word distance between a hit and a match span (0 when inside).
   int distance(const Hit& x, uint32_t begin, uint32_t end) const {
-    if (x.end <= begin) return words(s_, x.end, begin);
-    if (x.begin >= end) return words(s_, end, x.begin);
+    if (x.end <= begin) return words_(x.end, begin);
+    if (x.begin >= end) return words_(end, x.begin);
     return 0;
   }
 
@@ -465,7 +492,7 @@ class Run {
       std::sort(sorted.begin(), sorted.end(), [](const Hit& a, const Hit& b) { return a.begin < b.begin; });
       int gap = 0;
       for (size_t i = 1; i < sorted.size(); ++i) {
-        if (sorted[i].begin > sorted[i - 1].end) gap += words(s_, sorted[i - 1].end, sorted[i].begin);
+        if (sorted[i].begin > sorted[i - 1].end) gap += words_(sorted[i - 1].end, sorted[i].begin);
       }
       if (gap > *def.near) {
         m.veto = fmt::format("terms {} words apart (near: {})", gap, *def.near);
@@ -503,10 +530,10 @@ class Run {
         for (const auto& mh : m.hits) part_of_match |= overlaps(mh, hit);
         if (part_of_match) continue;
         if (hit.end <= m.begin) {
-          applies = words(s_, hit.end, m.begin) <= md.before &&
+          applies = words_(hit.end, m.begin) <= md.before &&
                     !clause_break_between(cr.lang, hit.end, m.begin);
         } else if (hit.begin >= m.end) {
-          applies = words(s_, m.end, hit.begin) <= md.after &&
+          applies = words_(m.end, hit.begin) <= md.after &&
                     !clause_break_between(cr.lang, m.end, hit.begin);
         } else {
           applies = true;  // inside the match: "troops were not deployed"
@@ -649,11 +676,11 @@ class Run {
           // and place, or two when the first is a determiner — so the infinitive
           // "to deter possible US…" is no cue.
           if (hit.end > p->hit.begin) continue;
-          const int gap = words(s_, hit.end, p->hit.begin);
+          const int gap = words_(hit.end, p->hit.begin);
           if (gap <= 1) return true;
           if (gap == 2) {
             for (const auto& [dl, det] : view_.determiners) {
-              if (dl == cr.lang && det.begin >= hit.end && words(s_, hit.end, det.begin) == 0) return true;
+              if (dl == cr.lang && det.begin >= hit.end && words_(hit.end, det.begin) == 0) return true;
             }
           }
         }
@@ -695,7 +722,7 @@ class Run {
         bool qualifies = false;
         if (pn.kind == geo::NameKind::demonym || pn.kind == geo::NameKind::name) {
           for (const auto& mh : m.hits) {
-            if (mh.begin >= p->hit.end && words(s_, p->hit.end, mh.begin) == 0) qualifies = true;
+            if (mh.begin >= p->hit.end && words_(p->hit.end, mh.begin) == 0) qualifies = true;
           }
         }
         role = qualifies ? Role::actor : Role::location;
@@ -859,6 +886,7 @@ class Run {
   const DetectOptions& opt_;
   Detection& out_;
   std::string_view s_;
+  WordCounter words_;
   SentenceView& view_ = reusable_view();
   std::vector<uint32_t> focus_;
   std::vector<uint32_t> first_seen_;
