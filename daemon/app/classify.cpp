@@ -17,6 +17,7 @@ namespace {
 
 // Lines may be JSON articles or, failing the JSON sniff, plain text (one article a line).
 bool looks_like_json(std::string_view line) {
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a BOM (the decoder skips it)
   const size_t i = line.find_first_not_of(" \t\r");
   return i != std::string_view::npos && (line[i] == '{' || line[i] == '[' || line[i] == '"');
 }

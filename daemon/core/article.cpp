@@ -124,6 +124,9 @@ ArticleDecoder::ArticleDecoder(FieldMap fields, DecodeLimits limits)
 }
 
 Result<Article> ArticleDecoder::decode(std::string_view json) {
+  // A UTF-8 byte order mark is not JSON, but RFC 8259 §8.1 lets a parser ignore one, and
+  // producers on Windows write it: skip it rather than refuse the article.
+  if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);
   const size_t first = json.find_first_not_of(" \t\r\n");
   if (json.empty() || first == std::string_view::npos) {
     return Error{"empty", "the message is empty or only whitespace"};
