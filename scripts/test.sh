@@ -20,7 +20,7 @@ fi
 
 # The fuzz build: clang, sanitizers and coverage on the libraries, libFuzzer on the targets
 # (tests/fuzz/CMakeLists.txt). -Werror is off because clang warns where gcc does not.
-fuzzers=(fuzz_article fuzz_text fuzz_rules)
+fuzzers=(fuzz_article fuzz_text fuzz_rules fuzz_config)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBRINKWATCH_FUZZ=ON -DBRINKWATCH_BENCH=OFF -DBRINKWATCH_WERROR=OFF
 ninja -C build-fuzz -j"$(nproc 2>/dev/null || echo 2)" "${fuzzers[@]}"

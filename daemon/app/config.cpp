@@ -29,6 +29,12 @@ std::optional<std::string> read_file(const std::string& path) {
 
 void err(rules::Diagnostics& d, const std::string& file, const YAML::Node& n, const std::string& code,
          const std::string& msg) {
+  // Only --set creates nodes without a place in the file (fuzz_config found the blame going to
+  // the file, at line 0).
+  if (n.Mark().is_null()) {
+    d.error(code, "--set", 0, 0, msg);
+    return;
+  }
   d.error(code, file, n.Mark().line + 1, n.Mark().column + 1, msg);
 }
 
@@ -71,7 +77,7 @@ std::optional<T> number(rules::Diagnostics& d, const std::string& file, const YA
                         std::string_view what, T lo, T hi) {
   try {
     const T v = n.as<T>();
-    if (v < lo || v > hi) {
+    if (!(v >= lo && v <= hi)) {  // written so that .nan fails too
       err(d, file, n, "bad-value", fmt::format("{} must be between {} and {}", what, lo, hi));
       return std::nullopt;
     }
@@ -138,12 +144,13 @@ std::optional<int64_t> duration(rules::Diagnostics& d, const std::string& file, 
     err(d, file, n, "bad-value", fmt::format("{}: \"{}\" is not a duration; write a number and a unit: 90s, 10m, 6h, 30d", what, v));
     return std::nullopt;
   }
-  const int64_t ms = std::stoll(v.substr(0, digits)) * scale;
-  if (ms < lo_ms || ms > hi_ms) {
+  // Up to 12 digits times a day's milliseconds overflows int64: compare before multiplying.
+  const int64_t count = std::stoll(v.substr(0, digits));
+  if (count > hi_ms / scale || count * scale < lo_ms) {
     err(d, file, n, "bad-value", fmt::format("{} must be between {} ms and {} ms", what, lo_ms, hi_ms));
     return std::nullopt;
   }
-  return ms;
+  return count * scale;
 }
 
 constexpr int64_t kDay = 24 * 3600 * 1000LL;
@@ -521,18 +528,33 @@ std::optional<std::string> resolve_inside(const Config& config, const std::strin
 }
 
 Config load_config(const std::string& path, rules::Diagnostics& diags, const std::vector<Override>& overrides) {
+  const auto content = read_file(path);
+  if (!content) {
+    Config c;
+    c.path = path;
+    c.dir = fs::path(path).parent_path().string();
+    if (c.dir.empty()) c.dir = ".";
+    diags.error("cannot-read", path, 0, 0, "cannot read the config file");
+    return c;
+  }
+  return load_config_text(path, *content, diags, overrides);
+}
+
+namespace {
+
+void read_config(const std::string& path, YAML::Node& root, rules::Diagnostics& diags, Config& c);
+
+}  // namespace
+
+Config load_config_text(const std::string& path, std::string_view content, rules::Diagnostics& diags,
+                        const std::vector<Override>& overrides) {
   Config c;
   c.path = path;
   c.dir = fs::path(path).parent_path().string();
   if (c.dir.empty()) c.dir = ".";
-  const auto content = read_file(path);
-  if (!content) {
-    diags.error("cannot-read", path, 0, 0, "cannot read the config file");
-    return c;
-  }
   YAML::Node root;
   try {
-    root = YAML::Load(*content);
+    root = YAML::Load(std::string(content));
   } catch (const YAML::Exception& e) {
     diags.error("yaml-syntax", path, e.mark.line + 1, e.mark.column + 1, e.msg);
     return c;
@@ -541,17 +563,33 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
     diags.error("wrong-type", path, 1, 1, "the config must be a mapping (detect:, input:, ...)");
     return c;
   }
-  for (const auto& o : overrides) apply_override(root, o, diags);
+  try {
+    for (const auto& o : overrides) apply_override(root, o, diags);
+    read_config(path, root, diags, c);
+  } catch (const YAML::Exception& e) {
+    // Every section checks its node types before reading it; this is the net under a check
+    // that was missed (fuzz_config), so a config problem is still a diagnostic, never a crash.
+    diags.error("wrong-type", path, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  return c;
+}
+
+namespace {
+
+void read_config(const std::string& path, YAML::Node& root, rules::Diagnostics& diags, Config& c) {
   check_keys(diags, path, root,
              {"detect", "input", "kafka", "topics", "group", "limits", "embedded", "aggregate", "http", "log", "reload"},
              "the config");
   if (const auto d = root["detect"]) {
     check_keys(diags, path, d, {"rules", "gazetteer", "min_score", "max_evidence", "max_hits"}, "detect");
-    if (d["rules"]) c.rule_globs = strings(diags, path, d["rules"], "detect.rules");
-    if (d["gazetteer"]) c.gazetteer_files = strings(diags, path, d["gazetteer"], "detect.gazetteer");
-    if (d["min_score"]) c.detect.min_score = number<double>(diags, path, d["min_score"], "detect.min_score", 0.0, 1.0).value_or(0.5);
-    if (d["max_evidence"]) c.detect.max_evidence = number<size_t>(diags, path, d["max_evidence"], "detect.max_evidence", 1, 100).value_or(3);
-    if (d["max_hits"]) c.detect.max_hits = number<size_t>(diags, path, d["max_hits"], "detect.max_hits", 100, 100000000).value_or(200000);
+    // check_keys reported a non-mapping; subscripting a scalar would throw.
+    if (d.IsMap()) {
+      if (d["rules"]) c.rule_globs = strings(diags, path, d["rules"], "detect.rules");
+      if (d["gazetteer"]) c.gazetteer_files = strings(diags, path, d["gazetteer"], "detect.gazetteer");
+      if (d["min_score"]) c.detect.min_score = number<double>(diags, path, d["min_score"], "detect.min_score", 0.0, 1.0).value_or(0.5);
+      if (d["max_evidence"]) c.detect.max_evidence = number<size_t>(diags, path, d["max_evidence"], "detect.max_evidence", 1, 100).value_or(3);
+      if (d["max_hits"]) c.detect.max_hits = number<size_t>(diags, path, d["max_hits"], "detect.max_hits", 100, 100000000).value_or(200000);
+    }
   } else {
     diags.error("missing-key", path, 1, 1, "the config needs a detect: section naming rules: and gazetteer:");
   }
@@ -560,12 +598,14 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
   }
   if (const auto in = root["input"]) {
     check_keys(diags, path, in, {"max_message_bytes", "max_json_depth", "fields"}, "input");
+  }
+  if (const auto in = root["input"]; in && in.IsMap()) {
     if (in["max_message_bytes"]) c.limits.max_bytes = number<size_t>(diags, path, in["max_message_bytes"], "input.max_message_bytes", 1024, size_t{1} << 30).value_or(c.limits.max_bytes);
     if (in["max_json_depth"]) c.limits.max_depth = number<size_t>(diags, path, in["max_json_depth"], "input.max_json_depth", 2, 1024).value_or(c.limits.max_depth);
     if (const auto f = in["fields"]) {
       check_keys(diags, path, f, {"id", "url", "source", "published_at", "lang", "title", "text", "html"}, "input.fields");
       auto set = [&](const char* key, std::vector<std::string>& dst) {
-        if (f[key]) dst = strings(diags, path, f[key], fmt::format("input.fields.{}", key));
+        if (f.IsMap() && f[key]) dst = strings(diags, path, f[key], fmt::format("input.fields.{}", key));
       };
       set("id", c.fields.id);
       set("url", c.fields.url);
@@ -630,8 +670,9 @@ Config load_config(const std::string& path, rules::Diagnostics& diags, const std
   if (const auto h = root["http"]) read_http(diags, path, h, c.http);
   if (const auto l = root["log"]) read_log(diags, path, l, c.log);
   if (const auto r = root["reload"]) read_reload(diags, path, r, c.reload);
-  return c;
 }
+
+}  // namespace
 
 std::shared_ptr<const detect::Engine> load_engine(const Config& config, rules::Diagnostics& diags) {
   std::vector<rules::Source> rule_sources, geo_sources;

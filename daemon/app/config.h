@@ -113,9 +113,14 @@ std::string printable_property(std::string_view key, std::string_view value);
 // back to the same Config. Secret kafka: values (is_secret_property) are written as "[redacted]".
 std::string effective_config_yaml(const Config& config);
 
-// Reads and validates the config file. Diagnostics carry file:line:col.
+// Reads and validates the config file. Diagnostics carry file:line:col. Never throws for
+// anything in the file: every problem is a diagnostic (tests/fuzz/fuzz_config.cpp).
 Config load_config(const std::string& path, rules::Diagnostics& diags,
                    const std::vector<Override>& overrides = {});
+// The same from the file's content; `path` names it in diagnostics and its folder is the
+// config folder.
+Config load_config_text(const std::string& path, std::string_view content, rules::Diagnostics& diags,
+                        const std::vector<Override>& overrides = {});
 
 // Reads the rules and gazetteer the config names and compiles them. nullptr on errors.
 std::shared_ptr<const detect::Engine> load_engine(const Config& config, rules::Diagnostics& diags);

@@ -371,5 +371,41 @@ TEST_F(ConfigTest, LogAndReloadSections) {
   EXPECT_NE(out.find("c.yaml:9:13: error[bad-value]: reload.interval"), std::string::npos) << out;
 }
 
+// What fuzz_config found (tests/fuzz/regressions/fuzz_config): each is a diagnostic at the
+// offending node now, never an exception or undefined behaviour.
+std::string only_diagnostic(const std::string& yaml) {
+  rules::Diagnostics diags;
+  (void)load_config_text("fz/bw.yaml", yaml, diags);
+  return diags.str();
+}
+
+TEST(ConfigFuzzRegressions, SectionThatIsAScalar) {
+  EXPECT_EQ(only_diagnostic("detect: 5\n"),
+            "fz/bw.yaml:1:9: error[wrong-type]: detect must be a mapping\n"
+            "fz/bw.yaml:1:9: error[missing-key]: detect.rules must name at least one rules file\n");
+  EXPECT_EQ(only_diagnostic("detect: {rules: a, gazetteer: b}\ninput: 4096\n"),
+            "fz/bw.yaml:2:8: error[wrong-type]: input must be a mapping\n");
+  EXPECT_EQ(only_diagnostic("detect: {rules: a, gazetteer: b}\ninput: {fields: text}\n"),
+            "fz/bw.yaml:2:17: error[wrong-type]: input.fields must be a mapping\n");
+}
+
+TEST(ConfigFuzzRegressions, DurationThatOverflows) {
+  EXPECT_EQ(only_diagnostic("detect: {rules: a, gazetteer: b}\naggregate: {tick_lag: 999999999999d}\n"),
+            "fz/bw.yaml:2:23: error[bad-value]: aggregate.tick_lag must be between 0 ms and 86400000 ms\n");
+}
+
+TEST(ConfigFuzzRegressions, NotANumber) {
+  EXPECT_EQ(only_diagnostic("detect: {rules: a, gazetteer: b, min_score: .nan}\n"),
+            "fz/bw.yaml:1:45: error[bad-value]: detect.min_score must be between 0 and 1\n");
+}
+
+TEST(ConfigFuzzRegressions, OverrideProblemsNameTheOverride) {
+  rules::Diagnostics diags;
+  (void)load_config_text("fz/bw.yaml", "detect: {rules: a, gazetteer: b}\n", diags, {{"limits.wozkers", "3"}});
+  EXPECT_EQ(diags.str(),
+            "--set: error[unknown-key]: unknown key \"wozkers\" in limits; expected one of: "
+            "max_in_flight_per_partition, workers, shutdown_deadline_ms\n");
+}
+
 }  // namespace
 }  // namespace brinkwatch::app
