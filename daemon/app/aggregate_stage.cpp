@@ -23,6 +23,10 @@ int64_t system_ms() {
       .count();
 }
 
+int64_t steady_ns(steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
@@ -223,6 +227,7 @@ void AggregateStage::drop(int32_t partition) {
   seal(*p);
   unflushed_ -= std::min(unflushed_, p->batch_offsets.size());
   tracker_.revoke(p->tp);
+  counters_.lag.forget(p->tp.topic, p->tp.partition);
   spdlog::info("aggregate: released {}[{}] ({} regions, stream time {})", p->tp.topic, p->tp.partition,
                p->agg.regions(), when(p->agg.stream_time()));
   parts_.erase(partition);
@@ -437,6 +442,7 @@ void AggregateStage::process(Partition& p, kafka::MessagePtr msg) {
     p.batch_dead.push_back(std::move(d));
   }
   p.batch_offsets.push_back(m->offset);
+  p.batch_taken_ns.push_back(steady_ns(now));
   if (unflushed_++ == 0) first_unflushed_ = now;
   if (tracker_.full(p.tp)) update_pause(p);
 }
@@ -489,10 +495,15 @@ void AggregateStage::flush(Partition& p) {
   unflushed_ -= std::min(unflushed_, p.batch_offsets.size());
   Batch& b = open_batch(p);
   b.offsets.insert(b.offsets.end(), p.batch_offsets.begin(), p.batch_offsets.end());
+  b.taken_ns.insert(b.taken_ns.end(), p.batch_taken_ns.begin(), p.batch_taken_ns.end());
   p.batch_offsets.clear();
+  p.batch_taken_ns.clear();
   const std::vector<kafka::Header> headers = output_headers(p);
   for (const auto& a : p.batch_alerts) {
-    if (send(b, config_.topics.alerts, RD_KAFKA_PARTITION_UA, a.region, a.to_json(), headers)) ++b.alerts;
+    if (send(b, config_.topics.alerts, RD_KAFKA_PARTITION_UA, a.region, a.to_json(), headers)) {
+      ++b.alerts;
+      ++b.alert_levels[static_cast<size_t>(a.level)];
+    }
   }
   p.batch_alerts.clear();
   for (const auto& d : p.batch_dead) {
@@ -579,6 +590,9 @@ void AggregateStage::complete(Batch& b) {
     return;
   }
   counters_.alerts_sent += b.alerts;
+  for (size_t i = 0; i < b.alert_levels.size(); ++i) {
+    if (b.alert_levels[i]) counters_.alerts_by_level[i] += b.alert_levels[i];
+  }
   counters_.changelog_sent += b.changes;
   if (b.dead) {
     counters_.dead_lettered += b.dead;
@@ -586,14 +600,17 @@ void AggregateStage::complete(Batch& b) {
     for (const auto& [code, k] : b.dead_codes) counters_.dead_by_reason[code] += k;
   }
   bool resume = false;
-  for (const int64_t offset : b.offsets) {
-    switch (tracker_.complete(b.tp, b.epoch, offset)) {
+  const int64_t now_ns = b.offsets.empty() ? 0 : steady_ns(steady_clock::now());
+  for (size_t i = 0; i < b.offsets.size(); ++i) {
+    switch (tracker_.complete(b.tp, b.epoch, b.offsets[i])) {
       case kafka::OffsetTracker::Complete::resume:
         resume = true;
         ++counters_.completed;
+        counters_.processing.observe_ns(now_ns - b.taken_ns[i]);
         break;
       case kafka::OffsetTracker::Complete::done:
         ++counters_.completed;
+        counters_.processing.observe_ns(now_ns - b.taken_ns[i]);
         break;
       case kafka::OffsetTracker::Complete::stale:
         break;
@@ -697,6 +714,18 @@ void AggregateStage::tick_idle() {
                   when(p.agg.stream_time()), p.batch_alerts.size());
     checkpoint(p);
   }
+}
+
+void AggregateStage::on_statistics(kafka::Consumer& /*c*/, std::string_view json) {
+  auto lags = kafka::consumer_lags(json);
+  if (!lags) {
+    kafka::error_log().warn("stats:aggregate",
+                            fmt::format("aggregate: cannot read librdkafka's statistics: {}", lags.error().message));
+    return;
+  }
+  // Statistics list every partition of the topic the client knows of; report the owned ones.
+  std::erase_if(*lags, [&](const kafka::PartitionLag& l) { return !tracker_.assigned({l.topic, l.partition}); });
+  counters_.lag.set(std::move(*lags));
 }
 
 int AggregateStage::poll_timeout_ms() {

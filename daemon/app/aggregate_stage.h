@@ -18,6 +18,7 @@
 // "The aggregate stage").
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/metrics.h"
 #include "core/aggregate/aggregator.h"
 #include "kafka/consumer.h"
 #include "kafka/offset_tracker.h"
@@ -56,6 +58,9 @@ struct AggregateCounters {
   std::atomic<int64_t> last_loop_ms{0};     // steady-clock ms of the poll loop's last tick (/healthz)
   std::mutex mu;
   std::map<std::string, uint64_t> dead_by_reason;  // error code → dead letters
+  std::array<std::atomic<uint64_t>, 4> alerts_by_level{};  // delivered alerts by new level (aggregate::Level)
+  LatencyHistogram processing;  // signal record taken → its checkpoint delivered (offset completed)
+  LagGauge lag;                 // signals partitions owned, from librdkafka's statistics
 };
 
 class AggregateStage : private kafka::ConsumerHandler {
@@ -106,6 +111,7 @@ class AggregateStage : private kafka::ConsumerHandler {
     std::vector<kafka::MessagePtr> held;  // fetched before the pause took effect; processed after restore
     // The batch not yet produced: offsets whose effect is in `agg` only, and what they yielded.
     std::vector<int64_t> batch_offsets;
+    std::vector<int64_t> batch_taken_ns;  // steady clock, when each of batch_offsets was taken
     std::vector<aggregate::Alert> batch_alerts;
     struct DeadLetter {
       std::string key, value, code;
@@ -130,10 +136,12 @@ class AggregateStage : private kafka::ConsumerHandler {
     uint64_t epoch = 0;
     std::chrono::steady_clock::time_point opened;
     std::vector<int64_t> offsets;
+    std::vector<int64_t> taken_ns;  // parallel to offsets
     int remaining = 0;  // records queued and not yet reported
     bool sealed = false;
     bool failed = false;
     uint64_t alerts = 0, changes = 0, dead = 0;
+    std::array<uint64_t, 4> alert_levels{};
     std::map<std::string, uint64_t> dead_codes;
   };
 
@@ -143,6 +151,7 @@ class AggregateStage : private kafka::ConsumerHandler {
   void on_message(kafka::Consumer& c, kafka::MessagePtr msg) override;
   void on_tick(kafka::Consumer& c) override;
   int poll_timeout_ms() override;
+  void on_statistics(kafka::Consumer& c, std::string_view json) override;
 
   Partition* find(int32_t partition);
   void process(Partition& p, kafka::MessagePtr msg);

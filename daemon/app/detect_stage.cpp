@@ -7,6 +7,7 @@
 
 #include "core/aggregate/minhash.h"
 #include "core/pipeline.h"
+#include "kafka/stats.h"
 
 namespace brinkwatch::app {
 
@@ -19,6 +20,11 @@ std::vector<kafka::Property> kafka_properties(const Config& config) {
 }
 
 namespace {
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 int64_t system_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -116,6 +122,7 @@ void DetectStage::on_revoked(kafka::Consumer& c, const std::vector<TopicPartitio
                    tp.partition, lost ? "lost" : "revoked", tracker_.in_flight(tp));
     }
     tracker_.revoke(tp);
+    counters_.lag.forget(tp.topic, tp.partition);
   }
   counters_.partitions = tracker_.partitions().size();
 }
@@ -134,7 +141,7 @@ void DetectStage::on_message(kafka::Consumer& c, kafka::MessagePtr msg) {
       break;
   }
   ++counters_.received;
-  Work w{std::move(msg), tp, tracker_.epoch(tp)};
+  Work w{std::move(msg), tp, tracker_.epoch(tp), steady_ns()};
   {
     std::lock_guard lock(work_mu_);
     work_.push_back(std::move(w));
@@ -163,6 +170,17 @@ void DetectStage::on_tick(kafka::Consumer& c) {
   }
 }
 
+void DetectStage::on_statistics(kafka::Consumer& /*c*/, std::string_view json) {
+  auto lags = kafka::consumer_lags(json);
+  if (!lags) {
+    kafka::error_log().warn("stats:detect", fmt::format("detect: cannot read librdkafka's statistics: {}", lags.error().message));
+    return;
+  }
+  // Statistics list every partition of the topic the client knows of; report the owned ones.
+  std::erase_if(*lags, [&](const kafka::PartitionLag& l) { return !tracker_.assigned({l.topic, l.partition}); });
+  counters_.lag.set(std::move(*lags));
+}
+
 int DetectStage::poll_timeout_ms() {
   // Completions are applied between polls; while work is in flight, come back quickly.
   return (tracker_.in_flight() || done_size_.load() || draining_) ? 1 : 100;
@@ -175,11 +193,12 @@ void DetectStage::apply_completions() {
     done.swap(done_);
     done_size_ = 0;
   }
-  for (const auto& d : done) complete(d);
+  const int64_t now = done.empty() ? 0 : steady_ns();
+  for (const auto& d : done) complete(d, now);
   for (const auto& [tp, offset] : tracker_.take_stores()) consumer_->store(tp, offset);
 }
 
-void DetectStage::complete(const Completion& d) {
+void DetectStage::complete(const Completion& d, int64_t now_ns) {
   if (d.failed) {
     ++counters_.delivery_failed;
     fail(fmt::format("delivery of output for {}[{}] offset {} failed", d.tp.topic, d.tp.partition, d.offset));
@@ -189,9 +208,11 @@ void DetectStage::complete(const Completion& d) {
     case kafka::OffsetTracker::Complete::resume:
       if (!draining_) consumer_->resume(d.tp);
       ++counters_.completed;
+      counters_.processing.observe_ns(now_ns - d.taken_ns);
       break;
     case kafka::OffsetTracker::Complete::done:
       ++counters_.completed;
+      counters_.processing.observe_ns(now_ns - d.taken_ns);
       break;
     case kafka::OffsetTracker::Complete::stale:
       break;
@@ -241,6 +262,7 @@ void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& de
   p->tp = w.tp;
   p->offset = m->offset;
   p->epoch = w.epoch;
+  p->taken_ns = w.taken_ns;
 
   Result<Article> article = decoder.decode(payload);
   std::vector<SignalRecord> records;
@@ -260,6 +282,12 @@ void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& de
     const text::Document doc = prepare_document(*article);
     const detect::Detection det = detector.detect(engine, doc);
     records = to_signal_records(*article, det, engine.version(), clock_(), aggregate::minhash(doc));
+    // In the order of to_signal_records: per signal, each region (or "unlocated").
+    for (const auto& sig : det.signals) {
+      if (sig.regions.empty()) p->region_types.emplace_back("unlocated", sig.type);
+      for (const auto& region : sig.regions) p->region_types.emplace_back(region, sig.type);
+      p->rules.insert(p->rules.end(), sig.rules.begin(), sig.rules.end());
+    }
   }
   if (records.empty()) {
     ++counters_.quiet;
@@ -295,7 +323,15 @@ void DetectStage::on_delivery(void* opaque, rd_kafka_resp_err_t err) {
 }
 
 void DetectStage::finish(Pending* p) {
-  Completion c{p->tp, p->offset, p->epoch, p->failed.load()};
+  Completion c{p->tp, p->offset, p->epoch, p->failed.load(), p->taken_ns};
+  if (!c.failed && !p->region_types.empty()) {
+    counters_.signals.update([&](auto& m) {
+      for (auto& rt : p->region_types) ++m[std::move(rt)];
+    });
+    counters_.rule_hits.update([&](auto& m) {
+      for (auto& r : p->rules) ++m[std::move(r)];
+    });
+  }
   delete p;
   std::lock_guard lock(done_mu_);
   done_.push_back(std::move(c));

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/metrics.h"
 #include "core/detect/engine.h"
 #include "kafka/consumer.h"
 #include "kafka/offset_tracker.h"
@@ -41,6 +42,11 @@ struct StageCounters {
   std::atomic<int64_t> last_loop_ms{0};    // steady-clock ms of the poll loop's last tick (/healthz)
   std::mutex mu;
   std::map<std::string, uint64_t> dead_by_reason;  // error code → dead letters
+  // Counted when every record of an article is delivered, once per article (one lock).
+  CounterMap<std::string> rule_hits;                         // rule id → signals it fired for
+  CounterMap<std::pair<std::string, std::string>> signals;  // (region, type) → signal records
+  LatencyHistogram processing;  // taken from the consumer → offset completed
+  LagGauge lag;                 // articles partitions owned, from librdkafka's statistics
 };
 
 // The librdkafka properties of the config (kafka:), as passed to clients.
@@ -75,6 +81,7 @@ class DetectStage : private kafka::ConsumerHandler {
     kafka::MessagePtr msg;
     kafka::TopicPartition tp;
     uint64_t epoch = 0;
+    int64_t taken_ns = 0;  // steady clock
   };
   // One per input message with output; comes back in each record's delivery report.
   struct Pending {
@@ -85,12 +92,17 @@ class DetectStage : private kafka::ConsumerHandler {
     std::atomic<bool> failed{false};
     bool dead_letter = false;
     std::string reason;
+    int64_t taken_ns = 0;
+    // For the per-region and per-rule counters, once all is delivered.
+    std::vector<std::pair<std::string, std::string>> region_types;  // per record
+    std::vector<std::string> rules;                                 // per signal, each rule once
   };
   struct Completion {
     kafka::TopicPartition tp;
     int64_t offset = 0;
     uint64_t epoch = 0;
     bool failed = false;
+    int64_t taken_ns = 0;
   };
 
   // ConsumerHandler (poll thread)
@@ -99,6 +111,7 @@ class DetectStage : private kafka::ConsumerHandler {
   void on_message(kafka::Consumer& c, kafka::MessagePtr msg) override;
   void on_tick(kafka::Consumer& c) override;
   int poll_timeout_ms() override;
+  void on_statistics(kafka::Consumer& c, std::string_view json) override;
 
   struct Ruleset {
     std::shared_ptr<const detect::Engine> engine;
@@ -109,7 +122,7 @@ class DetectStage : private kafka::ConsumerHandler {
   void process(Work& work, ArticleDecoder& decoder, detect::Detector& detector, const detect::Engine& engine);
   void on_delivery(void* opaque, rd_kafka_resp_err_t err);
   void finish(Pending* p);
-  void complete(const Completion& c);
+  void complete(const Completion& c, int64_t now_ns);
   // Applies queued completions, pauses/resumes, stores offsets. Poll thread (or main after it).
   void apply_completions();
   void fail(const std::string& why);

@@ -74,10 +74,14 @@ std::string render_metrics(MetricSources& s) {
     out += fmt::format("brinkwatch_detect_errors_total{{error_type=\"delivery\"}} {}\n", d->delivery_failed.load());
     metric(out, "brinkwatch_detect_partitions", "gauge", "Articles partitions assigned to this process.",
            d->partitions.load());
+    render_detect_details(out, *d);
   }
   if (AggregateCounters* a = s.aggregate) {
     metric(out, "brinkwatch_aggregate_received_total", "counter", "Signal records taken into a region's state.",
            a->received.load());
+    metric(out, "brinkwatch_aggregate_completed_total", "counter",
+           "Signal records finished: their checkpoint's alerts and state delivered, offset stored.",
+           a->completed.load());
     metric(out, "brinkwatch_aggregate_alerts_sent_total", "counter",
            "Alert records delivered to the alerts topic (re-publication after a restore included).",
            a->alerts_sent.load());
@@ -92,7 +96,9 @@ std::string render_metrics(MetricSources& s) {
            a->regions.load());
     metric(out, "brinkwatch_aggregate_partitions", "gauge", "Signals partitions assigned to this process.",
            a->partitions.load());
+    render_aggregate_details(out, *a);
   }
+  if (s.detect || s.aggregate) render_consumer_lag(out, s.detect, s.aggregate);
   if (s.reload) {
     ReloadStatus& r = *s.reload;
     std::lock_guard lock(r.mu);

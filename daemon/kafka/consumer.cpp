@@ -21,7 +21,9 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerOptions& option
   std::vector<Property> props{{"auto.offset.reset", "earliest"},
                               {"partition.assignment.strategy", "cooperative-sticky"},
                               {"enable.auto.commit", "true"},
-                              {"auto.commit.interval.ms", "1000"}};
+                              {"auto.commit.interval.ms", "1000"},
+                              // Consumer lag per partition for /metrics (ConsumerHandler::on_statistics).
+                              {"statistics.interval.ms", "5000"}};
   for (const auto& p : options.properties) {
     if (p.key == "enable.auto.offset.store" && p.value != "false") {
       spdlog::warn("kafka: kafka.enable.auto.offset.store={} ignored: brinkwatch stores offsets itself, after delivery",
@@ -39,6 +41,7 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerOptions& option
   c->handler_ = handler;
   rd_kafka_conf_set_opaque(conf->get(), c.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &Consumer::rebalance_cb);
+  rd_kafka_conf_set_stats_cb(conf->get(), &Consumer::stats_cb);
   char errstr[512];
   c->rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof errstr));
   if (!c->rk_) return Error{"kafka_client", fmt::format("cannot create the consumer: {}", errstr)};
@@ -97,6 +100,14 @@ void Consumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_to
       rd_kafka_assign(rk, nullptr);
     }
   }
+}
+
+// Served by rd_kafka_consumer_poll (the main queue is forwarded to the consumer's), so on the
+// poll thread; or by close() on the thread that closes, after the poll thread has ended.
+int Consumer::stats_cb(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
+  auto* self = static_cast<Consumer*>(opaque);
+  self->handler_->on_statistics(*self, std::string_view(json, json_len));
+  return 0;  // librdkafka frees json
 }
 
 void Consumer::start() {

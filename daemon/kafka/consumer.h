@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -32,6 +33,9 @@ class ConsumerHandler {
   virtual void on_tick(Consumer& c) = 0;
   // How long the next poll may wait for a message (short while work is in flight).
   virtual int poll_timeout_ms() = 0;
+  // librdkafka's statistics JSON, every statistics.interval.ms (5000 unless kafka: sets it; 0
+  // turns them off). On the poll thread, like the rest.
+  virtual void on_statistics(Consumer& /*c*/, std::string_view /*json*/) {}
 };
 
 struct ConsumerOptions {
@@ -71,6 +75,7 @@ class Consumer {
   Consumer() = default;
   static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                            void* opaque);
+  static int stats_cb(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
   void loop();
 
   HandlePtr rk_;

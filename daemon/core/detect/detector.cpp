@@ -860,6 +860,8 @@ class Run {
       std::set<uint32_t> used_sentences;
       for (const Accepted* a : list) {
         for (const auto& w : a->match.weakened) mods.insert(w);
+        const std::string& rule = e_.rules()[a->match.rule].def->id;
+        if (std::find(sig.rules.begin(), sig.rules.end(), rule) == sig.rules.end()) sig.rules.push_back(rule);
         if (sig.evidence.size() >= opt_.max_evidence || !used_sentences.insert(a->sentence).second) continue;
         const auto& sent = doc_.sentences[a->sentence];
         Evidence ev;

@@ -33,6 +33,9 @@ struct Signal {
   std::vector<std::string> regions;    // region keys (country:, m49:, theatre:)
   std::vector<std::string> modifiers;
   std::vector<Evidence> evidence;
+  // Ids of every rule that fired for this signal, strongest first; evidence shows at most
+  // max_evidence of them. Not in the output records: for per-rule metrics.
+  std::vector<std::string> rules;
 };
 
 // What --explain shows: every candidate rule in every sentence and what became of it.
