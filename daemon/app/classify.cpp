@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/environment.h"
 #include "app/startup.h"
 #include "app/explain.h"
 #include "core/pipeline.h"
@@ -89,23 +90,68 @@ bool check_kafka_config(const Config& config, rules::Diagnostics& diags);
 int cmd_validate(const Args& args) {
   rules::Diagnostics diags;
   Config config = load_config(args.config, diags, args.overrides);
-  if (!diags.has_errors()) check_kafka_config(config, diags);
+  const bool config_ok = !diags.has_errors() && check_kafka_config(config, diags);
   std::shared_ptr<const detect::Engine> engine;
   if (!diags.has_errors()) engine = load_engine(config, diags);
   for (const auto& d : diags.items()) std::cerr << (args.json ? d.json() : d.str()) << '\n';
+  std::string components;
+  if (engine) {
+    const auto& st = engine->stats();
+    components = fmt::format(
+        "ruleset {}: {} rules, {} terms ({} patterns), {} place names, {} countries, {} theatres; "
+        "compiled in {:.2f} s, database {} KiB",
+        engine->version(), st.rules, st.terms, st.patterns, st.place_names, engine->gazetteer().countries.size(),
+        engine->gazetteer().theatres.size(), st.compile_seconds, st.database_bytes / 1024);
+  }
+  if (!args.env) {
+    if (!engine) {
+      std::cerr << fmt::format("{}: invalid\n", args.config);
+      return 1;
+    }
+    std::cout << fmt::format("{}: ok — {}\n", args.config, components);
+    if (args.print_config) std::cout << effective_config_yaml(config);
+    return 0;
+  }
+
+  // --env: Vector's three tiers. The environment is checked only once the config and the
+  // components it builds are sound.
+  rules::Diagnostics env_diags;
+  EnvReport env;
+  if (engine) {
+    env = check_environment(config, kEnvTimeoutMs, env_diags);
+    for (const auto& d : env_diags.items()) std::cerr << (args.json ? d.json() : d.str()) << '\n';
+  }
+  const bool env_ok = engine && !env_diags.has_errors();
+  if (args.json) {
+    nlohmann::json tiers = nlohmann::json::array();
+    tiers.push_back({{"tier", "config"}, {"ok", config_ok}});
+    nlohmann::json comp{{"tier", "components"}, {"ok", engine != nullptr}};
+    if (engine) {
+      comp["ruleset"] = engine->version();
+      comp["rules"] = engine->stats().rules;
+      comp["countries"] = engine->gazetteer().countries.size();
+      comp["theatres"] = engine->gazetteer().theatres.size();
+    }
+    tiers.push_back(std::move(comp));
+    nlohmann::json e{{"tier", "environment"}, {"ok", env_ok}, {"checked", engine != nullptr}};
+    if (engine) e.update(env_json(env));
+    tiers.push_back(std::move(e));
+    std::cout << nlohmann::json{{"config", args.config}, {"ok", env_ok}, {"tiers", std::move(tiers)}}.dump() << '\n';
+    return env_ok ? 0 : 1;
+  }
+  std::cout << fmt::format("config: {}\n", config_ok ? "ok" : "invalid");
+  std::cout << fmt::format("components: {}\n", engine ? "ok — rules compile, gazetteer loads; " + components
+                                                          : std::string(config_ok ? "invalid" : "not checked"));
+  std::cout << env_text(env);
   if (!engine) {
+    std::cout << "environment: not checked\n";
     std::cerr << fmt::format("{}: invalid\n", args.config);
     return 1;
   }
-  const auto& st = engine->stats();
-  std::cout << fmt::format(
-      "{}: ok — ruleset {}: {} rules, {} terms ({} patterns), {} place names, {} countries, {} theatres; "
-      "compiled in {:.2f} s, database {} KiB\n",
-      args.config, engine->version(), st.rules, st.terms, st.patterns, st.place_names,
-      engine->gazetteer().countries.size(), engine->gazetteer().theatres.size(), st.compile_seconds,
-      st.database_bytes / 1024);
-  if (args.print_config) std::cout << effective_config_yaml(config);
-  return 0;
+  std::cout << fmt::format("environment: {}\n", env_ok ? "ok" : "failed");
+  if (!env_ok) std::cerr << fmt::format("{}: the environment check failed\n", args.config);
+  if (env_ok && args.print_config) std::cout << effective_config_yaml(config);
+  return env_ok ? 0 : 1;
 }
 
 }  // namespace brinkwatch::app

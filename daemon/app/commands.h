@@ -13,6 +13,7 @@ struct Args {
   std::vector<std::string> positional;
   bool explain = false;
   bool json = false;
+  bool env = false;                 // validate: also check the Kafka environment
   bool verbose = false;
   std::string gold;
   std::string pred;  // eval: score an existing predictions file instead of classifying

@@ -15,7 +15,9 @@ constexpr const char* kUsage = R"(brinkwatch — escalation signals from news st
 
 usage:
   brinkwatch classify [-c CONFIG] [--explain] [FILE|-]   articles (JSON Lines or plain text) → signals (JSON Lines)
-  brinkwatch validate [-c CONFIG] [--json]                check config, rules and gazetteer; exit 0 or 1
+  brinkwatch validate [-c CONFIG] [--json] [--env]        check config, rules and gazetteer; exit 0 or 1;
+                                                          --env: also the Kafka cluster (reachable, topics present,
+                                                          signals and changelog co-partitioned)
                       [--print-config]                    and print the effective config (defaults and --set
                                                           applied, secrets redacted)
   brinkwatch test [-c CONFIG] [-v] [--explain] PATH...    run YAML rule tests
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
       args.explain = true;
     } else if (a == "--json") {
       args.json = true;
+    } else if (a == "--env") {
+      args.env = true;
     } else if (a == "-v" || a == "--verbose") {
       args.verbose = true;
     } else if (a == "--gold") {
