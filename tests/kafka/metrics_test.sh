@@ -126,7 +126,7 @@ classify_expected "$TMP/b.jsonl"
 
 start_daemon d1 --role all --stats-interval-ms 500 --set http.enabled=true --set "http.listen=127.0.0.1:$PORT" \
   --set kafka.statistics.interval.ms=500
-wait_for "/healthz" 20 answers /healthz "200 ok" || { tail -5 "$TMP/d1.log"; finish; }
+wait_for "/healthz" 60 answers /healthz "200 ok" || { tail -5 "$TMP/d1.log"; finish; }
 wait_for "/ready" 30 answers /ready "200 ready" || { get /ready; tail -5 "$TMP/d1.log"; finish; }
 scrape "$TMP/m0"
 [[ $(value "$TMP/m0" brinkwatch_detect_received_total) -eq 0 ]] || fail "received before any input"
