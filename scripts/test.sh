@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test: the build, the unit, rule and CLI tests (ctest), then each libFuzzer target
-# for a short fixed budget with its seed corpus. Exits non-zero on any failure.
-#   BRINKWATCH_SKIP_FUZZ=1   skip the fuzz build and runs (local use; CI runs everything)
-#   BRINKWATCH_FUZZ_SECONDS  seconds per fuzz target (default 20)
+# for a short fixed budget with its seed corpus, then the sanitizer runs (docs/reliability.md):
+# the unit, rule and CLI tests and two Kafka tests under ASan + UBSan, the threaded Kafka tests
+# under TSan. Exits non-zero on any failure.
+#   BRINKWATCH_SKIP_FUZZ=1        skip the fuzz runs (local use; CI runs everything)
+#   BRINKWATCH_FUZZ_SECONDS       seconds per fuzz target (default 20)
+#   BRINKWATCH_SKIP_SANITIZERS=1  skip the ASan + UBSan and TSan builds and runs (local use)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,17 +16,23 @@ bash scripts/setup.sh
 status=0
 ctest --test-dir build --output-on-failure -j2 || status=1
 
+jobs=$(nproc 2>/dev/null || echo 2)
+# The fuzz build: clang, sanitizers and coverage on the libraries, libFuzzer on the targets
+# (tests/fuzz/CMakeLists.txt). -Werror is off because clang warns where gcc does not. The same
+# folder builds unit_tests and brinkwatch under ASan + UBSan for the sanitizer runs below.
+fuzzers=(fuzz_article fuzz_text fuzz_rules fuzz_config)
+configure_fuzz_build() {
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DBRINKWATCH_FUZZ=ON -DBRINKWATCH_BENCH=OFF -DBRINKWATCH_WERROR=OFF >/dev/null
+}
+
 if [[ "${BRINKWATCH_SKIP_FUZZ:-0}" == 1 ]]; then
   echo "test: fuzzing skipped (BRINKWATCH_SKIP_FUZZ=1)"
-  exit "$status"
+  fuzzers=()
+else
+  configure_fuzz_build
+  ninja -C build-fuzz -j"$jobs" "${fuzzers[@]}"
 fi
-
-# The fuzz build: clang, sanitizers and coverage on the libraries, libFuzzer on the targets
-# (tests/fuzz/CMakeLists.txt). -Werror is off because clang warns where gcc does not.
-fuzzers=(fuzz_article fuzz_text fuzz_rules fuzz_config)
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DBRINKWATCH_FUZZ=ON -DBRINKWATCH_BENCH=OFF -DBRINKWATCH_WERROR=OFF
-ninja -C build-fuzz -j"$(nproc 2>/dev/null || echo 2)" "${fuzzers[@]}"
 
 seconds="${BRINKWATCH_FUZZ_SECONDS:-20}"
 # UBSan reports carry no stack unless asked; the stack is what makes a report actionable.
@@ -57,6 +66,80 @@ for f in "${fuzzers[@]}"; do
     status=1
   }
 done
+
+# ---- Sanitizers (docs/reliability.md) -------------------------------------------------------
+# Each run gets its own report folder: the runtimes write every report there (log_path) instead
+# of to stderr, where a daemon's report would end in a log the Kafka tests delete. A run fails
+# on a non-zero exit or on any report file, whether or not the test itself noticed.
+san_dir="$PWD/build-sanitizers"
+SAN_SUPP="$PWD/tests/sanitizers"
+sanitized() {  # asan|tsan LABEL COMMAND...
+  local kind=$1 label=$2
+  shift 2
+  local dir="$san_dir/$kind/$label" rc=0 start=$SECONDS
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  # The Kafka tests' deadlines (tests/kafka/lib.sh), for daemons several times slower.
+  export BRINKWATCH_TEST_TIMEOUT_SCALE=4
+  if [[ $kind == tsan ]]; then
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$SAN_SUPP/tsan.supp:log_path=$dir/report" \
+      "$@" >"$dir/out" 2>&1 || rc=$?
+  else
+    ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$dir/report" \
+      LSAN_OPTIONS="suppressions=$SAN_SUPP/lsan.supp" \
+      UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$dir/report" \
+      "$@" >"$dir/out" 2>&1 || rc=$?
+  fi
+  local reports=("$dir"/report.*)
+  if ((rc)) || [[ -e "${reports[0]}" ]]; then
+    echo "test: FAIL $kind $label (exit $rc); output and reports in $dir" >&2
+    tail -n 30 "$dir/out" >&2
+    for r in "${reports[@]}"; do [[ -e "$r" ]] && head -n 80 "$r" >&2; done
+    status=1
+  else
+    echo "test: ok $kind $label ($((SECONDS - start)) s)"
+  fi
+}
+
+if [[ "${BRINKWATCH_SKIP_SANITIZERS:-0}" == 1 ]]; then
+  echo "test: sanitizers skipped (BRINKWATCH_SKIP_SANITIZERS=1)"
+else
+  # ASan + UBSan: in build-fuzz, whose libraries are already instrumented for the fuzzers.
+  # A sanitizer build that fails is a failure like any other: reported, and the rest still runs.
+  configure_fuzz_build
+  if ninja -C build-fuzz -j"$jobs" unit_tests brinkwatch; then
+    asan_bin=build-fuzz/brinkwatch
+    sanitized asan unit_tests build-fuzz/tests/unit_tests --gtest_brief=1
+    sanitized asan rule_tests "$asan_bin" test -c config/brinkwatch.yaml tests/rules
+    for t in tests/cli/*_test.sh; do
+      sanitized asan "cli_$(basename "$t" .sh)" bash "$t" "$asan_bin" "$PWD"
+    done
+    for t in accounted reload; do
+      sanitized asan "kafka_${t}_test" bash "tests/kafka/${t}_test.sh" "$asan_bin" "$PWD"
+    done
+  else
+    echo "test: FAIL the ASan + UBSan build (build-fuzz: unit_tests brinkwatch)" >&2
+    status=1
+  fi
+
+  # TSan: a build of its own with all our code instrumented, of the daemon only (no unit test
+  # starts a thread), run by the Kafka tests that drive the threaded parts: the worker pool and
+  # the offset bookkeeping (accounted, graceful: drain and commit on SIGTERM) and a hot reload
+  # under load (reload: engine swap between worker threads, the aggregate stage, /metrics).
+  # -O1 (what the TSan manual suggests) and line tables only (all a report needs), to keep the
+  # extra compile time of this folder down on two cores.
+  CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DBRINKWATCH_SANITIZE=thread -DBRINKWATCH_BENCH=OFF -DBRINKWATCH_WERROR=OFF >/dev/null
+  if ninja -C build-tsan -j"$jobs" brinkwatch; then
+    for t in accounted graceful reload; do
+      sanitized tsan "kafka_${t}_test" bash "tests/kafka/${t}_test.sh" build-tsan/brinkwatch "$PWD"
+    done
+  else
+    echo "test: FAIL the TSan build (build-tsan: brinkwatch)" >&2
+    status=1
+  fi
+fi
 
 if ((status)); then
   echo "test: FAILED" >&2

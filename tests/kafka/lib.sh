@@ -35,8 +35,10 @@ fi
 
 # wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds
 # (every POLL_INTERVAL seconds when set: reading whole topics back is not free on 2 cores).
+# BRINKWATCH_TEST_TIMEOUT_SCALE multiplies SECONDS: scripts/test.sh sets it for the sanitizer
+# runs, whose daemons start and run several times slower; a deadline, not an assertion on speed.
 wait_for() {
-  local what=$1 seconds=$2
+  local what=$1 seconds=$(($2 * ${BRINKWATCH_TEST_TIMEOUT_SCALE:-1}))
   shift 2
   local deadline=$((SECONDS + seconds))
   until "$@"; do
