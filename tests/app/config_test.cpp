@@ -269,7 +269,7 @@ TEST_F(ConfigTest, DaemonSectionErrorsCarryFileLineColumn) {
                                  "kafka:\n  bootstrap.servers: [a, b]\n"
                                  "topics:\n  signal: x\n  articles: \"bad topic\"\n"
                                  "limits:\n  workers: 0\n"
-                                 "embedded:\n  brokers: 3\n");
+                                 "embedded:\n  brokers: 9\n  replicas: 3\n");
   rules::Diagnostics diags;
   load_config(path, diags);
   const std::string s = diags.str();
@@ -277,7 +277,8 @@ TEST_F(ConfigTest, DaemonSectionErrorsCarryFileLineColumn) {
   EXPECT_NE(s.find(path + ":6:3: error[unknown-key]: unknown key \"signal\" in topics"), std::string::npos) << s;
   EXPECT_NE(s.find(path + ":7:13: error[bad-value]: topics.articles: \"bad topic\" is not a Kafka topic name"), std::string::npos) << s;
   EXPECT_NE(s.find(path + ":9:12: error[bad-value]: limits.workers must be between 1 and 256"), std::string::npos) << s;
-  EXPECT_NE(s.find(path + ":11:3: error[unknown-key]: unknown key \"brokers\" in embedded"), std::string::npos) << s;
+  EXPECT_NE(s.find(path + ":11:12: error[bad-value]: embedded.brokers must be between 1 and 5"), std::string::npos) << s;
+  EXPECT_NE(s.find(path + ":12:3: error[unknown-key]: unknown key \"replicas\" in embedded"), std::string::npos) << s;
 }
 
 TEST_F(ConfigTest, CommandLineOverrides) {
