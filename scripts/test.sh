@@ -113,10 +113,15 @@ else
     asan_bin=build-fuzz/brinkwatch
     sanitized asan unit_tests build-fuzz/tests/unit_tests --gtest_brief=1
     sanitized asan rule_tests "$asan_bin" test -c config/brinkwatch.yaml tests/rules
-    for t in tests/cli/*_test.sh; do
-      sanitized asan "cli_$(basename "$t" .sh)" bash "$t" "$asan_bin" "$PWD"
+    # The CLI tests that reach code the unit and rule tests do not (decoding errors end to end,
+    # the aggregator over the samples); validate and the rule-test runner mostly recompile the
+    # rules, minutes under ASan for nothing new. Of the Kafka tests, reload: the worker pool,
+    # offset bookkeeping and an engine swap under load (an old engine freed while in use would
+    # show here).
+    for t in classify_errors replay eval_agrees; do
+      sanitized asan "cli_${t}_test" bash "tests/cli/${t}_test.sh" "$asan_bin" "$PWD"
     done
-    for t in accounted reload; do
+    for t in reload; do
       sanitized asan "kafka_${t}_test" bash "tests/kafka/${t}_test.sh" "$asan_bin" "$PWD"
     done
   else
