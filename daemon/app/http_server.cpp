@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/metrics.h"  // label_value
+
 namespace brinkwatch::app {
 
 namespace {
@@ -19,24 +21,6 @@ namespace {
 int64_t steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// Label values: backslash, double quote and newline escaped (exposition format 0.0.4).
-std::string label(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (const char ch : v) {
-    if (ch == '\\') {
-      out += "\\\\";
-    } else if (ch == '"') {
-      out += "\\\"";
-    } else if (ch == '\n') {
-      out += "\\n";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
 }
 
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
@@ -52,7 +36,7 @@ void by_reason(std::string& out, std::string_view name, std::string_view help, s
                const std::map<std::string, uint64_t>& counts) {
   header(out, name, "counter", help);
   std::lock_guard lock(mu);
-  for (const auto& [reason, n] : counts) out += fmt::format("{}{{reason=\"{}\"}} {}\n", name, label(reason), n);
+  for (const auto& [reason, n] : counts) out += fmt::format("{}{{reason=\"{}\"}} {}\n", name, label_value(reason), n);
 }
 
 }  // namespace
@@ -104,13 +88,13 @@ std::string render_metrics(MetricSources& s) {
     std::lock_guard lock(r.mu);
     if (!r.ruleset_version.empty()) {
       header(out, "brinkwatch_ruleset_info", "gauge", "The active ruleset; its version is a label, the value is 1.");
-      out += fmt::format("brinkwatch_ruleset_info{{version=\"{}\"}} 1\n", label(r.ruleset_version));
+      out += fmt::format("brinkwatch_ruleset_info{{version=\"{}\"}} 1\n", label_value(r.ruleset_version));
       header(out, "brinkwatch_ruleset_loaded_timestamp_seconds", "gauge", "When the active ruleset was loaded (Unix time).");
       out += fmt::format("brinkwatch_ruleset_loaded_timestamp_seconds {:.3f}\n",
                          static_cast<double>(r.ruleset_loaded_ms) / 1000.0);
     }
     header(out, "brinkwatch_policy_info", "gauge", "The active alert policies; their version is a label, the value is 1.");
-    out += fmt::format("brinkwatch_policy_info{{version=\"{}\"}} 1\n", label(r.policy_version));
+    out += fmt::format("brinkwatch_policy_info{{version=\"{}\"}} 1\n", label_value(r.policy_version));
     header(out, "brinkwatch_reload_total", "counter",
            "Reloads (SIGHUP or a changed file) by result: applied, unchanged (nothing to swap), rejected.");
     out += fmt::format("brinkwatch_reload_total{{result=\"applied\"}} {}\n", r.applied);
