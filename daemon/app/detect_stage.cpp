@@ -47,12 +47,7 @@ DetectStage::DetectStage(Config config, std::shared_ptr<const detect::Engine> en
 
 DetectStage::~DetectStage() {
   if (consumer_) consumer_->stop();
-  {
-    std::lock_guard lock(work_mu_);
-    workers_stop_ = true;
-    work_.clear();
-  }
-  work_cv_.notify_all();
+  work_.close();
   for (auto& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -76,10 +71,7 @@ Result<bool> DetectStage::start() {
 }
 
 void DetectStage::set_ruleset(std::shared_ptr<const detect::Engine> engine, const detect::DetectOptions& options) {
-  auto next = std::make_shared<const Ruleset>(Ruleset{std::move(engine), options});
-  std::lock_guard lock(ruleset_mu_);
-  ruleset_ = std::move(next);
-  ++ruleset_generation_;
+  ruleset_.publish(std::make_shared<const Ruleset>(Ruleset{std::move(engine), options}));
 }
 
 void DetectStage::request_stop() { stop_requested_ = true; }
@@ -141,12 +133,7 @@ void DetectStage::on_message(kafka::Consumer& c, kafka::MessagePtr msg) {
       break;
   }
   ++counters_.received;
-  Work w{std::move(msg), tp, tracker_.epoch(tp), steady_ns()};
-  {
-    std::lock_guard lock(work_mu_);
-    work_.push_back(std::move(w));
-  }
-  work_cv_.notify_one();
+  work_.push(Work{std::move(msg), tp, tracker_.epoch(tp), steady_ns()});
 }
 
 void DetectStage::on_tick(kafka::Consumer& c) {
@@ -183,16 +170,11 @@ void DetectStage::on_statistics(kafka::Consumer& /*c*/, std::string_view json) {
 
 int DetectStage::poll_timeout_ms() {
   // Completions are applied between polls; while work is in flight, come back quickly.
-  return (tracker_.in_flight() || done_size_.load() || draining_) ? 1 : 100;
+  return (tracker_.in_flight() || done_.maybe_pending() || draining_) ? 1 : 100;
 }
 
 void DetectStage::apply_completions() {
-  std::vector<Completion> done;
-  {
-    std::lock_guard lock(done_mu_);
-    done.swap(done_);
-    done_size_ = 0;
-  }
+  const std::vector<Completion> done = done_.take_all();
   const int64_t now = done.empty() ? 0 : steady_ns();
   for (const auto& d : done) complete(d, now);
   for (const auto& [tp, offset] : tracker_.take_stores()) consumer_->store(tp, offset);
@@ -224,26 +206,12 @@ void DetectStage::complete(const Completion& d, int64_t now_ns) {
 void DetectStage::worker_loop() {
   ArticleDecoder decoder(config_.fields, config_.limits);
   detect::Detector detector(config_.detect);
-  std::shared_ptr<const Ruleset> ruleset;
-  uint64_t generation = ~uint64_t{0};
-  for (;;) {
-    Work w;
-    {
-      std::unique_lock lock(work_mu_);
-      work_cv_.wait(lock, [&] { return workers_stop_ || !work_.empty(); });
-      if (workers_stop_) return;
-      w = std::move(work_.front());
-      work_.pop_front();
-    }
+  Published<Ruleset>::Reader ruleset(ruleset_);
+  while (std::optional<Work> w = work_.pop()) {
     // Between two articles: take a newer ruleset if one was published (the old one is freed when
     // the last worker lets go of it).
-    if (ruleset_generation_.load(std::memory_order_acquire) != generation) {
-      std::lock_guard lock(ruleset_mu_);
-      ruleset = ruleset_;
-      generation = ruleset_generation_.load(std::memory_order_relaxed);
-      detector.options() = ruleset->options;
-    }
-    process(w, decoder, detector, *ruleset->engine);
+    if (ruleset.refresh()) detector.options() = ruleset.get().options;
+    process(*w, decoder, detector, *ruleset.get().engine);
   }
 }
 
@@ -296,12 +264,12 @@ void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& de
   }
   const std::string& topic = p->dead_letter ? config_.topics.dead_letter : config_.topics.signals;
   const int n = static_cast<int>(records.size());
-  p->remaining = n;
+  p->remaining.reset(n);
   for (int i = 0; i < n; ++i) {
     if (producer_->produce(topic, records[static_cast<size_t>(i)].key, records[static_cast<size_t>(i)].value, headers, p)) {
       // Not queued: no report will come for this record or the ones after it.
       p->failed = true;
-      if (p->remaining.fetch_sub(n - i) == n - i) finish(p);
+      if (p->remaining.arrive(n - i)) finish(p);
       return;
     }
   }
@@ -319,7 +287,7 @@ void DetectStage::on_delivery(void* opaque, rd_kafka_resp_err_t err) {
   } else {
     ++counters_.sent;
   }
-  if (p->remaining.fetch_sub(1) == 1) finish(p);
+  if (p->remaining.arrive()) finish(p);
 }
 
 void DetectStage::finish(Pending* p) {
@@ -333,9 +301,7 @@ void DetectStage::finish(Pending* p) {
     });
   }
   delete p;
-  std::lock_guard lock(done_mu_);
-  done_.push_back(std::move(c));
-  done_size_ = done_.size();
+  done_.push(std::move(c));
 }
 
 // ---- shutdown -----------------------------------------------------------------------------
@@ -345,13 +311,9 @@ int DetectStage::shutdown() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.run_limits.shutdown_deadline_ms);
   if (consumer_) consumer_->stop();  // returns once drained, failed or past the deadline
-  {
-    std::lock_guard lock(work_mu_);
-    workers_stop_ = true;
-    if (!work_.empty()) spdlog::warn("detect: {} queued articles left unprocessed (read again after restart)", work_.size());
-    work_.clear();
+  if (const size_t left = work_.close()) {
+    spdlog::warn("detect: {} queued articles left unprocessed (read again after restart)", left);
   }
-  work_cv_.notify_all();
   for (auto& t : workers_) {
     if (t.joinable()) t.join();
   }

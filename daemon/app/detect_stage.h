@@ -11,9 +11,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,6 +21,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/handoff.h"
 #include "app/metrics.h"
 #include "core/detect/engine.h"
 #include "kafka/consumer.h"
@@ -88,7 +87,7 @@ class DetectStage : private kafka::ConsumerHandler {
     kafka::TopicPartition tp;
     int64_t offset = 0;
     uint64_t epoch = 0;
-    std::atomic<int> remaining{0};
+    Countdown remaining;  // records not yet reported
     std::atomic<bool> failed{false};
     bool dead_letter = false;
     std::string reason;
@@ -128,23 +127,16 @@ class DetectStage : private kafka::ConsumerHandler {
   void fail(const std::string& why);
 
   Config config_;
-  std::mutex ruleset_mu_;
-  std::shared_ptr<const Ruleset> ruleset_;   // under ruleset_mu_
-  std::atomic<uint64_t> ruleset_generation_{0};  // bumped under ruleset_mu_ with each swap
+  Published<Ruleset> ruleset_;
   Clock clock_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  kafka::OffsetTracker tracker_;
+  kafka::OffsetTracker tracker_;  // poll thread (or main after it)
 
-  std::mutex work_mu_;
-  std::condition_variable work_cv_;
-  std::deque<Work> work_;
-  bool workers_stop_ = false;
+  WorkQueue<Work> work_;
   std::vector<std::thread> workers_;
 
-  std::mutex done_mu_;
-  std::vector<Completion> done_;
-  std::atomic<size_t> done_size_{0};
+  CompletionQueue<Completion> done_;
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> failed_{false};
