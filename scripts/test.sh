@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test: the build, the unit, rule and CLI tests (ctest), then each libFuzzer target
-# for a short fixed budget with its seed corpus, then the sanitizer runs (docs/reliability.md):
-# the unit, rule and CLI tests and two Kafka tests under ASan + UBSan (and, with BRINKWATCH_TSAN=1,
-# the threaded Kafka tests under TSan). Exits non-zero on any failure.
-#   BRINKWATCH_SKIP_FUZZ=1        skip the fuzz runs (local use; CI runs everything)
-#   BRINKWATCH_FUZZ_SECONDS       seconds per fuzz target (default 20)
-#   BRINKWATCH_SKIP_SANITIZERS=1  skip the ASan + UBSan and TSan builds and runs (local use)
-#   BRINKWATCH_TSAN=1             also run the TSan part (off until librdkafka's own reports are
-#                                 dealt with: docs/reliability.md)
+# for a short fixed budget with its seed corpus, then the sanitizer runs (docs/reliability.md),
+# two at a time: the unit, rule and CLI tests and a Kafka test under ASan + UBSan, and the thread
+# tests (tests/threads: worker pool, offset bookkeeping, reload, /metrics) under TSan (and, with
+# BRINKWATCH_TSAN=1, the daemon under TSan in the threaded Kafka tests). Exits non-zero on any
+# failure, a sanitizer report included.
+#   BRINKWATCH_SKIP_FUZZ=1          skip the fuzz runs (local use; CI runs everything)
+#   BRINKWATCH_FUZZ_SECONDS         seconds per fuzz target (default 20)
+#   BRINKWATCH_SKIP_SANITIZERS=1    skip the ASan + UBSan and TSan builds and runs (local use)
+#   BRINKWATCH_SANITIZER_JOBS       sanitizer runs at a time (default 2)
+#   BRINKWATCH_TSAN=1               also build the daemon under TSan and run the threaded Kafka
+#                                   tests with it (off until librdkafka's own reports are dealt
+#                                   with: docs/reliability.md)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -73,43 +77,97 @@ done
 # Each run gets its own report folder: the runtimes write every report there (log_path) instead
 # of to stderr, where a daemon's report would end in a log the Kafka tests delete. A run fails
 # on a non-zero exit or on any report file, whether or not the test itself noticed.
+# The runs are independent, so they go two at a time (san_parallel): each one's output is kept
+# in its folder and its verdict printed, in the order the runs were started, when the batch ends
+# (san_wait); a failure prints the end of its output and its reports then.
 san_dir="$PWD/build-sanitizers"
 SAN_SUPP="$PWD/tests/sanitizers"
-sanitized() {  # asan|tsan LABEL COMMAND...
+san_parallel="${BRINKWATCH_SANITIZER_JOBS:-2}"
+san_runs=()
+sanitized() {  # asan|tsan LABEL COMMAND...  (in the background; its verdict in $dir/verdict)
   local kind=$1 label=$2
   shift 2
-  local dir="$san_dir/$kind/$label" rc=0 start=$SECONDS
+  local dir="$san_dir/$kind/$label"
   rm -rf "$dir"
   mkdir -p "$dir"
-  # The Kafka tests' deadlines (tests/kafka/lib.sh), for daemons several times slower.
-  export BRINKWATCH_TEST_TIMEOUT_SCALE=4
-  if [[ $kind == tsan ]]; then
-    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$SAN_SUPP/tsan.supp:log_path=$dir/report" \
-      "$@" >"$dir/out" 2>&1 || rc=$?
-  else
-    ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$dir/report" \
-      LSAN_OPTIONS="suppressions=$SAN_SUPP/lsan.supp" \
-      UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$dir/report" \
-      "$@" >"$dir/out" 2>&1 || rc=$?
-  fi
-  local reports=("$dir"/report.*)
-  if ((rc)) || [[ -e "${reports[0]}" ]]; then
-    echo "test: FAIL $kind $label (exit $rc); output and reports in $dir" >&2
-    tail -n 30 "$dir/out" >&2
-    for r in "${reports[@]}"; do [[ -e "$r" ]] && head -n 80 "$r" >&2; done
-    status=1
-  else
-    echo "test: ok $kind $label ($((SECONDS - start)) s)"
-  fi
+  while (($(jobs -rp | wc -l) >= san_parallel)); do wait -n || true; done
+  san_runs+=("$dir")
+  (
+    rc=0 start=$SECONDS
+    # The Kafka tests' deadlines (tests/kafka/lib.sh), for daemons several times slower.
+    export BRINKWATCH_TEST_TIMEOUT_SCALE=4
+    if [[ $kind == tsan ]]; then
+      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$SAN_SUPP/tsan.supp:log_path=$dir/report" \
+        "$@" >"$dir/out" 2>&1 </dev/null || rc=$?
+    else
+      ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$dir/report" \
+        LSAN_OPTIONS="suppressions=$SAN_SUPP/lsan.supp" \
+        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$dir/report" \
+        "$@" >"$dir/out" 2>&1 </dev/null || rc=$?
+    fi
+    reports=("$dir"/report.*)
+    if ((rc)) || [[ -e "${reports[0]}" ]]; then
+      {
+        echo "test: FAIL $kind $label (exit $rc, $((SECONDS - start)) s); output and reports in $dir"
+        tail -n 30 "$dir/out"
+        for r in "${reports[@]}"; do
+          if [[ -e "$r" ]]; then head -n 80 "$r"; fi
+        done
+      } >"$dir/verdict"
+      touch "$dir/failed"
+    else
+      echo "test: ok $kind $label ($((SECONDS - start)) s)" >"$dir/verdict"
+    fi
+  ) &
+}
+san_wait() {  # waits for every run started, prints their verdicts in order
+  wait
+  local dir
+  for dir in "${san_runs[@]}"; do
+    if [[ -e "$dir/failed" ]]; then
+      cat "$dir/verdict" >&2
+      status=1
+    elif [[ -e "$dir/verdict" ]]; then
+      cat "$dir/verdict"
+    else
+      echo "test: FAIL ${dir#"$san_dir"/}: the run left no verdict" >&2
+      status=1
+    fi
+  done
+  san_runs=()
 }
 
 if [[ "${BRINKWATCH_SKIP_SANITIZERS:-0}" == 1 ]]; then
   echo "test: sanitizers skipped (BRINKWATCH_SKIP_SANITIZERS=1)"
 else
+  san_start=$SECONDS
+  # The builds first, one after another (each uses every core), then every run. A sanitizer
+  # build that fails is a failure like any other: reported, and the rest still runs.
   # ASan + UBSan: in build-fuzz, whose libraries are already instrumented for the fuzzers.
-  # A sanitizer build that fails is a failure like any other: reported, and the rest still runs.
   configure_fuzz_build
-  if ninja -C build-fuzz -j"$jobs" unit_tests brinkwatch; then
+  asan_ok=0
+  ninja -C build-fuzz -j"$jobs" unit_tests brinkwatch && asan_ok=1 ||
+    { echo "test: FAIL the ASan + UBSan build (build-fuzz: unit_tests brinkwatch)" >&2; status=1; }
+  # TSan: a folder of its own, where every file compiled is instrumented. By default only
+  # thread_tests (tests/threads, tests/CMakeLists.txt): the threaded parts that do not need
+  # Kafka (the worker pool's hand-offs, the offset bookkeeping, a reload's ruleset swap, a
+  # latest-value mailbox, /metrics rendered while counted), from the few sources they
+  # need, so this build is a few files, not the daemon. -O1 (what the TSan manual suggests) and
+  # line tables only (all a report needs).
+  tsan_targets=(thread_tests)
+  [[ "${BRINKWATCH_TSAN:-0}" == 1 ]] && tsan_targets+=(brinkwatch)
+  CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DBRINKWATCH_SANITIZE=thread -DBRINKWATCH_BENCH=OFF -DBRINKWATCH_WERROR=OFF >/dev/null
+  tsan_ok=0
+  ninja -C build-tsan -j"$jobs" "${tsan_targets[@]}" && tsan_ok=1 ||
+    { echo "test: FAIL the TSan build (build-tsan: ${tsan_targets[*]})" >&2; status=1; }
+  echo "test: sanitizer builds took $((SECONDS - san_start)) s"
+
+  if ((tsan_ok)); then
+    sanitized tsan thread_tests build-tsan/tests/thread_tests --gtest_brief=1
+  fi
+  if ((asan_ok)); then
     asan_bin=build-fuzz/brinkwatch
     sanitized asan unit_tests build-fuzz/tests/unit_tests --gtest_brief=1
     sanitized asan rule_tests "$asan_bin" test -c config/brinkwatch.yaml tests/rules
@@ -124,32 +182,20 @@ else
     for t in reload; do
       sanitized asan "kafka_${t}_test" bash "tests/kafka/${t}_test.sh" "$asan_bin" "$PWD"
     done
-  else
-    echo "test: FAIL the ASan + UBSan build (build-fuzz: unit_tests brinkwatch)" >&2
-    status=1
   fi
-
-  # TSan: a build of its own with all our code instrumented, of the daemon only (no unit test
-  # starts a thread), run by the Kafka tests that drive the threaded parts: the worker pool and
+  # The daemon under TSan, driven by the Kafka tests of the threaded parts: the worker pool and
   # the offset bookkeeping (accounted, graceful: drain and commit on SIGTERM) and a hot reload
-  # under load (reload: engine swap between worker threads, the aggregate stage, /metrics).
-  # -O1 (what the TSan manual suggests) and line tables only (all a report needs), to keep the
-  # extra compile time of this folder down on two cores.
+  # under load (reload). Opt-in: Debian's librdkafka is not instrumented and TSan reports inside
+  # it (docs/reliability.md, "Open: TSan and librdkafka").
   if [[ "${BRINKWATCH_TSAN:-0}" != 1 ]]; then
-    echo "test: TSan runs skipped (BRINKWATCH_TSAN=1 runs them; docs/reliability.md says why they are off)"
-  else
-    CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
-      -DBRINKWATCH_SANITIZE=thread -DBRINKWATCH_BENCH=OFF -DBRINKWATCH_WERROR=OFF >/dev/null
-    if ninja -C build-tsan -j"$jobs" brinkwatch; then
-      for t in accounted graceful reload; do
-        sanitized tsan "kafka_${t}_test" bash "tests/kafka/${t}_test.sh" build-tsan/brinkwatch "$PWD"
-      done
-    else
-      echo "test: FAIL the TSan build (build-tsan: brinkwatch)" >&2
-      status=1
-    fi
+    echo "test: the daemon's TSan runs skipped (BRINKWATCH_TSAN=1 runs them; docs/reliability.md says why they are off)"
+  elif ((tsan_ok)); then
+    for t in accounted graceful reload; do
+      sanitized tsan "kafka_${t}_test" bash "tests/kafka/${t}_test.sh" build-tsan/brinkwatch "$PWD"
+    done
   fi
+  san_wait
+  echo "test: sanitizer builds and runs took $((SECONDS - san_start)) s"
 fi
 
 if ((status)); then
