@@ -416,7 +416,7 @@ void AggregateStage::process(Partition& p, kafka::MessagePtr msg) {
   const std::string_view key = view(m->key, m->key_len);
   Result<aggregate::SignalEvent> event = parser_.parse(payload, key);
   if (event) {
-    p.agg.add(*event, p.batch_alerts);
+    if (p.agg.add(*event, p.batch_alerts) == aggregate::Aggregator::Added::too_late) ++counters_.too_late;
   } else {
     ++counters_.parse_errors;
     Partition::DeadLetter d;
@@ -780,11 +780,12 @@ std::string AggregateStage::counters_line() {
   const auto& k = counters_;
   return fmt::format(
       "received {}, completed {}, alerts sent {}, changelog records {}, parse errors {}, dead-lettered {}{}, "
-      "restored {}{}, ticks {}, {} regions on {} partitions{}",
+      "restored {}{}, ticks {}, {} regions on {} partitions{}{}",
       k.received.load(), k.completed.load(), k.alerts_sent.load(), k.changelog_sent.load(), k.parse_errors.load(),
       k.dead_lettered.load(), reasons.empty() ? "" : fmt::format(" ({})", reasons), k.restored.load(),
       k.restore_unreadable ? fmt::format(" ({} unreadable)", k.restore_unreadable.load()) : "", k.ticks.load(),
       k.regions.load(), k.partitions.load(),
+      k.too_late ? fmt::format(", too late to count {}", k.too_late.load()) : "",
       k.delivery_failed ? fmt::format(", delivery failures {}", k.delivery_failed.load()) : "");
 }
 

@@ -47,6 +47,7 @@ struct AggregateCounters {
   std::atomic<uint64_t> alerts_sent{0};     // alert records delivered (including re-publication)
   std::atomic<uint64_t> changelog_sent{0};  // changelog records delivered (tombstones included)
   std::atomic<uint64_t> parse_errors{0};    // signal records that could not be read
+  std::atomic<uint64_t> too_late{0};        // records older than the state's memory: not counted
   std::atomic<uint64_t> dead_lettered{0};   // of those, delivered to the dead-letter topic
   std::atomic<uint64_t> restored{0};        // changelog records read back on assignment
   std::atomic<uint64_t> restore_unreadable{0};

@@ -69,6 +69,9 @@ std::string render_metrics(MetricSources& s) {
     metric(out, "brinkwatch_aggregate_alerts_sent_total", "counter",
            "Alert records delivered to the alerts topic (re-publication after a restore included).",
            a->alerts_sent.load());
+    metric(out, "brinkwatch_aggregate_too_late_total", "counter",
+           "Signal records not counted: event time before stream time minus max(dedup window, alert window).",
+           a->too_late.load());
     metric(out, "brinkwatch_aggregate_changelog_sent_total", "counter",
            "State records delivered to the changelog topic (tombstones included).", a->changelog_sent.load());
     by_reason(out, "brinkwatch_aggregate_discarded_total",

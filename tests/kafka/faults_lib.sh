@@ -128,6 +128,7 @@ scenario() {
   printf '| %s | %s | %s | %s | %s / %s | %s s | %s |\n' "$name" "$FAULT_ARTICLES" "$(accounted_count "$summary")" \
     "${dups:-?}" "${distinct:-?}" "$REF_DISTINCT" "$recovery" "$result" >>"$ROWS"
   cp "$TMP/d.log" "$TMP/$name.d.log"
+  cp "$TMP/alerts.now" "$TMP/$name.alerts" 2>/dev/null || true
 }
 
 accounted_count() {

@@ -389,9 +389,14 @@ struct Aggregator::State {
     }
   }
 
-  void add(const SignalEvent& ev, std::vector<Alert>& out) {
-    if (ev.region == "unlocated") return;  // nothing to aggregate it under
+  Aggregator::Added add(const SignalEvent& ev, std::vector<Alert>& out) {
+    if (ev.region == "unlocated") return Aggregator::Added::unlocated;  // nothing to aggregate it under
     int64_t t = ev.published_ms >= 0 ? std::min(ev.published_ms, ev.detected_ms) : ev.detected_ms;
+    // Older than what `seen` remembers (drop_old_stories prunes it after keep_ms of stream time):
+    // whether it was counted already cannot be known any more.
+    if (stream_ms != std::numeric_limits<int64_t>::min() && t < stream_ms - keep_ms()) {
+      return Aggregator::Added::too_late;
+    }
     advance(t, out);
     Region& r = region(ev.region);
     catch_up_baseline(r, std::max(t, stream_ms));
@@ -400,7 +405,7 @@ struct Aggregator::State {
 
     const uint64_t article = fnv1a64(ev.article_id);
     const uint64_t record = fnv1a64(ev.type, article);
-    if (!r.seen.emplace(record, now).second) return;  // counted already: a replay changes nothing
+    if (!r.seen.emplace(record, now).second) return Aggregator::Added::repeat;  // a replay changes nothing
     const uint64_t source = fnv1a64(source_domain(ev.url, ev.source));
     // The story: the one this article's other types joined, else the nearest near-duplicate
     // seen within the dedup window.
@@ -439,7 +444,7 @@ struct Aggregator::State {
       entry = &story->entries.back();
       entry->type = ev.type;
     }
-    if (!insert_sorted(entry->articles, article)) return;  // counted already: a replay changes nothing
+    if (!insert_sorted(entry->articles, article)) return Aggregator::Added::repeat;  // a replay changes nothing
     insert_sorted(entry->sources, source);
     if (ev.minhash && std::find(story->signatures.begin(), story->signatures.end(), *ev.minhash) == story->signatures.end()) {
       if (story->signatures.size() >= kSignaturesPerStory) story->signatures.erase(story->signatures.begin() + 1);
@@ -469,6 +474,7 @@ struct Aggregator::State {
     r.signal_ruleset = ev.ruleset;
     changed.insert(r.key);
     evaluate(r, now, out);
+    return Aggregator::Added::counted;
   }
 };
 
@@ -488,7 +494,7 @@ Aggregator::~Aggregator() = default;
 Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 
-void Aggregator::add(const SignalEvent& event, std::vector<Alert>& out) { s_->add(event, out); }
+Aggregator::Added Aggregator::add(const SignalEvent& event, std::vector<Alert>& out) { return s_->add(event, out); }
 
 void Aggregator::tick(int64_t now_ms, std::vector<Alert>& out) { s_->advance(now_ms, out); }
 

@@ -114,8 +114,12 @@ class Aggregator {
   // the future of its arrival); without published_ms it is detected_ms. Stream time advances to
   // the event time first (evaluating regions at level on the way), then the record's region is
   // updated and evaluated. Alert changes are appended to `out`. A record already counted
-  // (same article, type and region) changes nothing.
-  void add(const SignalEvent& event, std::vector<Alert>& out);
+  // (same article, type and region) changes nothing. So does a record whose event time is more
+  // than the state's memory, max(dedup window, alert window), before stream time: the state has
+  // forgotten which records of that time it counted, so counting it could count it twice (input
+  // read again after a crash or a lost partition), and it weighs little in the alert window.
+  enum class Added { counted, repeat, too_late, unlocated };
+  Added add(const SignalEvent& event, std::vector<Alert>& out);
   // The wall-clock tick: advances stream time to `now_ms` if that is later, evaluating regions at
   // level at each evaluation point on the way. Call only while the partition is caught up and idle.
   void tick(int64_t now_ms, std::vector<Alert>& out);

@@ -155,8 +155,9 @@ TEST(Replays, ALateRecordDeliveredTwiceCountsOnce) {
   Aggregator twice(test_options());
   std::vector<Alert> a;
   std::vector<Alert> b;
-  // Stream time is day 10; the record was published on day 6.
-  SignalEvent late = story("country:fd", "use_of_force", kT0 + 6 * kDay, 1);
+  // Stream time is day 10; the record was published on day 8 (within the state's memory of
+  // max(dedup window, alert window) = 3 days; older ones are not counted at all, see below).
+  SignalEvent late = story("country:fd", "use_of_force", kT0 + 8 * kDay, 1);
   late.detected_ms = kT0 + 10 * kDay;
   for (Aggregator* agg : {&once, &twice}) {
     std::vector<Alert> ignored;
@@ -177,6 +178,36 @@ TEST(Replays, ALateRecordDeliveredTwiceCountsOnce) {
   }
   ASSERT_EQ(a.size(), 1u);
   expect_same_alerts(a, b);
+}
+
+// A record older than the state's memory (max(dedup window, alert window) before stream time)
+// is not counted: whether it was counted before cannot be known any more.
+TEST(Replays, ARecordOlderThanTheStatesMemoryIsNotCounted) {
+  Aggregator agg(test_options());
+  std::vector<Alert> out;
+  const int64_t now = kT0 + 10 * kDay;
+  ASSERT_EQ(agg.add(story("country:aa", "coercive_measure", now, 1, 0.5), out), Aggregator::Added::counted);
+  (void)agg.take_changes();
+  // Keep is 3 days (the alert window; the dedup window is 48 h): one minute more is too late.
+  SignalEvent old = story("country:fd", "use_of_force", now - 3 * kDay - kMinute, 2);
+  old.detected_ms = now;
+  for (int i = 0; i < 8; ++i) {  // enough strikes to reach critical, were they counted
+    old = story("country:fd", "use_of_force", now - 3 * kDay - (i + 1) * kMinute, 10 + i);
+    old.detected_ms = now;
+    EXPECT_EQ(agg.add(old, out), Aggregator::Added::too_late);
+  }
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(agg.take_changes().empty()) << "a record older than the state's memory changed the state";
+  EXPECT_EQ(agg.stream_time(), now);
+  // Exactly at the edge it still counts, late (as faded as it would be by now).
+  SignalEvent edge = story("country:fd", "use_of_force", now - 3 * kDay, 30);
+  edge.detected_ms = now;
+  EXPECT_EQ(agg.add(edge, out), Aggregator::Added::counted);
+  EXPECT_EQ(agg.add(edge, out), Aggregator::Added::repeat);
+  EXPECT_EQ(agg.add(story("unlocated", "use_of_force", now, 31), out), Aggregator::Added::unlocated);
+  // The first record of an empty aggregator is never too late, however old.
+  Aggregator fresh(test_options());
+  EXPECT_EQ(fresh.add(story("country:fd", "use_of_force", kT0 - 400 * kDay, 40), out), Aggregator::Added::counted);
 }
 
 TEST(Replays, TheSameArticleCountsOncePerRegionAndType) {
@@ -236,6 +267,49 @@ using Changelog = std::vector<std::pair<std::string, std::string>>;
 
 void append(Changelog& log, std::vector<std::pair<std::string, std::string>> changes) {
   for (auto& c : changes) log.push_back(std::move(c));
+}
+
+// What the whole-cluster outage of docs/reliability.md did: a partition lost before its offsets
+// were committed, its state restored from a changelog that already had every record, and two
+// weeks of quiet regions' input read again from the start. Nothing may change: no alert, no state.
+TEST(Replays, ReadingTwoWeeksAgainAfterARestoreChangesNothing) {
+  std::vector<SignalEvent> events;
+  // Twelve quiet regions, one ordinary report each every ~14 hours over 14 days.
+  for (int day = 0; day < 14; ++day) {
+    for (int r = 0; r < 12; ++r) {
+      const std::string region = "country:q" + std::to_string(r);
+      events.push_back(story(region, "military_deployment", kT0 + day * kDay + r * 7 * kMinute, 1000 * r + 2 * day, 0.6));
+      events.push_back(story(region, "coercive_measure", kT0 + day * kDay + 14 * kHour + r * 7 * kMinute,
+                             1000 * r + 2 * day + 1, 0.5));
+    }
+  }
+  Aggregator first(test_options());
+  std::vector<Alert> alerts;
+  Changelog log;
+  for (const auto& e : events) first.add(e, alerts);
+  append(log, first.take_changes());
+  const std::vector<Alert> before = first.current_alerts();
+
+  Aggregator restored(test_options());
+  for (const auto& [k, v] : log) ASSERT_TRUE(restored.restore(k, v)) << k;
+  (void)restored.take_changes();
+  std::vector<Alert> again;
+  size_t too_late = 0;
+  size_t repeat = 0;
+  for (const auto& e : events) {
+    const Aggregator::Added a = restored.add(e, again);
+    too_late += a == Aggregator::Added::too_late;
+    repeat += a == Aggregator::Added::repeat;
+  }
+  EXPECT_TRUE(again.empty()) << again.size() << " alerts from input read a second time, first "
+                             << (again.empty() ? "" : again[0].region + " " + level_name(again[0].level));
+  EXPECT_TRUE(restored.take_changes().empty()) << "input read again changed the state";
+  EXPECT_EQ(too_late + repeat, events.size());
+  EXPECT_GT(too_late, 0u);  // the first eleven days
+  EXPECT_GT(repeat, 0u);    // the last three, remembered
+  const std::vector<Alert> after = restored.current_alerts();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].id, before[i].id);
 }
 
 TEST(Changelog, RestoredStateContinuesLikeAnUninterruptedAggregator) {
