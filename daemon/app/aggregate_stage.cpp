@@ -1,7 +1,9 @@
 #include "app/aggregate_stage.h"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -70,6 +72,10 @@ constexpr auto kStreamTimeWriteEvery = std::chrono::seconds(60);
 
 constexpr size_t kMaxDeadLetterBytes = size_t{900} * 1024;
 constexpr const char* kPartitionKey = "~partition";
+// The stage's own changelog record: the signals offset the partition's state has folded in up to
+// (one past the last record), written after the state records of every checkpoint that changed
+// state. A restore that reads it knows which re-read input is in the state already.
+constexpr const char* kInputKey = "~input";
 
 std::string_view view(const void* data, size_t len) {
   return data ? std::string_view(static_cast<const char*>(data), len) : std::string_view();
@@ -322,7 +328,17 @@ void AggregateStage::restore_record(const rd_kafka_message_t* m) {
     restore_finish(*p);
     return;
   }
-  if (p->agg.restore(view(m->key, m->key_len), view(m->payload, m->len))) {
+  if (view(m->key, m->key_len) == kInputKey) {
+    int64_t next = -1;
+    const std::string_view v = view(m->payload, m->len);
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), next);
+    if (ec == std::errc() && end == v.data() + v.size() && next >= 0) {
+      p->state_covers = next;  // the latest one wins, like every key
+      ++p->restored;
+    } else {
+      ++p->unreadable;
+    }
+  } else if (p->agg.restore(view(m->key, m->key_len), view(m->payload, m->len))) {
     ++p->restored;
   } else {
     ++p->unreadable;
@@ -416,7 +432,13 @@ void AggregateStage::process(Partition& p, kafka::MessagePtr msg) {
   const std::string_view key = view(m->key, m->key_len);
   Result<aggregate::SignalEvent> event = parser_.parse(payload, key);
   if (event) {
-    if (p.agg.add(*event, p.batch_alerts) == aggregate::Aggregator::Added::too_late) ++counters_.too_late;
+    if (m->offset < p.state_covers) {
+      // Read again after a restore (the committed offset lagged the state the changelog had):
+      // already in the state. Unreadable ones below still get their dead letter again.
+      ++counters_.in_restored_state;
+    } else if (p.agg.add(*event, p.batch_alerts) == aggregate::Aggregator::Added::too_late) {
+      ++counters_.too_late;
+    }
   } else {
     ++counters_.parse_errors;
     Partition::DeadLetter d;
@@ -551,6 +573,11 @@ void AggregateStage::checkpoint(Partition& p, bool final) {
     for (const auto& [key, value] : changes) {
       const auto v = value.empty() ? std::nullopt : std::optional<std::string_view>(value);  // empty: tombstone
       if (send(b, config_.topics.changelog, p.tp.partition, key, v, headers)) ++b.changes;
+    }
+    // After the state records, in the same partition: a restore that reads it has read them.
+    if (p.next_offset >= 0 && !b.offsets.empty()) {
+      const std::string covers = std::to_string(p.next_offset);
+      if (send(b, config_.topics.changelog, p.tp.partition, kInputKey, std::string_view(covers), headers)) ++b.changes;
     }
     p.last_state_write = now;
   }
@@ -780,12 +807,13 @@ std::string AggregateStage::counters_line() {
   const auto& k = counters_;
   return fmt::format(
       "received {}, completed {}, alerts sent {}, changelog records {}, parse errors {}, dead-lettered {}{}, "
-      "restored {}{}, ticks {}, {} regions on {} partitions{}{}",
+      "restored {}{}, ticks {}, {} regions on {} partitions{}{}{}",
       k.received.load(), k.completed.load(), k.alerts_sent.load(), k.changelog_sent.load(), k.parse_errors.load(),
       k.dead_lettered.load(), reasons.empty() ? "" : fmt::format(" ({})", reasons), k.restored.load(),
       k.restore_unreadable ? fmt::format(" ({} unreadable)", k.restore_unreadable.load()) : "", k.ticks.load(),
       k.regions.load(), k.partitions.load(),
       k.too_late ? fmt::format(", too late to count {}", k.too_late.load()) : "",
+      k.in_restored_state ? fmt::format(", already in the restored state {}", k.in_restored_state.load()) : "",
       k.delivery_failed ? fmt::format(", delivery failures {}", k.delivery_failed.load()) : "");
 }
 

@@ -48,6 +48,7 @@ struct AggregateCounters {
   std::atomic<uint64_t> changelog_sent{0};  // changelog records delivered (tombstones included)
   std::atomic<uint64_t> parse_errors{0};    // signal records that could not be read
   std::atomic<uint64_t> too_late{0};        // records older than the state's memory: not counted
+  std::atomic<uint64_t> in_restored_state{0};  // read again below the restored "~input" offset: skipped
   std::atomic<uint64_t> dead_lettered{0};   // of those, delivered to the dead-letter topic
   std::atomic<uint64_t> restored{0};        // changelog records read back on assignment
   std::atomic<uint64_t> restore_unreadable{0};
@@ -107,6 +108,7 @@ class AggregateStage : private kafka::ConsumerHandler {
     bool restore_assigned = false;  // on the restore consumer
     uint64_t restored = 0;
     uint64_t unreadable = 0;
+    int64_t state_covers = -1;  // from "~input": signals offsets below it are in the restored state
     std::chrono::steady_clock::time_point assigned_at;
     std::chrono::steady_clock::time_point next_watermark_query;
     std::vector<kafka::MessagePtr> held;  // fetched before the pause took effect; processed after restore

@@ -72,6 +72,9 @@ std::string render_metrics(MetricSources& s) {
     metric(out, "brinkwatch_aggregate_too_late_total", "counter",
            "Signal records not counted: event time before stream time minus max(dedup window, alert window).",
            a->too_late.load());
+    metric(out, "brinkwatch_aggregate_in_restored_state_total", "counter",
+           "Signal records read again after a restore whose effect the restored state already holds (skipped).",
+           a->in_restored_state.load());
     metric(out, "brinkwatch_aggregate_changelog_sent_total", "counter",
            "State records delivered to the changelog topic (tombstones included).", a->changelog_sent.load());
     by_reason(out, "brinkwatch_aggregate_discarded_total",

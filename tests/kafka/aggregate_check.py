@@ -248,7 +248,7 @@ def check_owners(args):
         h = parse_headers(headers)
         if h.get("source.partition") != part:
             problems.append(f"changelog partition {part} holds state of signals partition {h.get('source.partition')}")
-        if key != "~partition":
+        if key not in ("~partition", "~input"):  # per-partition records, in every partition
             key_parts[key].add(part)
         if not writers[part] or writers[part][-1] != h.get("instance"):
             writers[part].append(h.get("instance"))

@@ -117,6 +117,43 @@ Evidence evidence_from(const json& j) {
   return e;
 }
 
+// The most (article, type) records, and articles, a region remembers for de-duplication beyond
+// its stories (Region::seen, Region::article_story). Without a bound both grew with every record
+// of the last max(dedup window, alert window): a busy region's state record passed the
+// producer's 1,000,000-byte limit in the soak run (docs/reliability.md, "Soak").
+constexpr size_t kMaxRemembered = 2048;
+
+// Drops the oldest entries of a (hash → ... time) map down to kMaxRemembered, once it holds a
+// quarter more (so the cost is amortised over many records). Ties at the cut are broken
+// arbitrarily, so the bound holds even when every entry has the same time.
+template <class Map, class TimeOf>
+void forget_oldest(Map& m, TimeOf time_of) {
+  if (m.size() <= kMaxRemembered + kMaxRemembered / 4) return;
+  std::vector<int64_t> times;
+  times.reserve(m.size());
+  for (const auto& kv : m) times.push_back(time_of(kv));
+  const auto nth = times.begin() + static_cast<std::ptrdiff_t>(m.size() - kMaxRemembered);
+  std::nth_element(times.begin(), nth, times.end());
+  const int64_t cut = *nth;  // keep what is newer than cut, and enough of those at cut
+  size_t excess = m.size() - kMaxRemembered;
+  for (auto it = m.begin(); it != m.end() && excess > 0;) {
+    if (time_of(*it) < cut) {
+      it = m.erase(it);
+      --excess;
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = m.begin(); it != m.end() && excess > 0;) {
+    if (time_of(*it) == cut) {
+      it = m.erase(it);
+      --excess;
+    } else {
+      ++it;
+    }
+  }
+}
+
 }  // namespace
 
 struct Aggregator::Region {
@@ -133,7 +170,7 @@ struct Aggregator::Region {
   // Records counted, by hash of (article, type), with the stream time they were counted at; and
   // the story of each article (its other types join it). Kept as long as stories are, in stream
   // time, so a record delivered again counts once even when it was so late that its story has
-  // already been dropped.
+  // already been dropped; and at most kMaxRemembered of each, the newest.
   std::unordered_map<uint64_t, int64_t> seen;
   std::unordered_map<uint64_t, std::pair<uint64_t, int64_t>> article_story;
   int64_t next_prune_ms = 0;
@@ -435,6 +472,8 @@ struct Aggregator::State {
       if (ev.minhash) story->signatures.push_back(*ev.minhash);
     }
     r.article_story[article] = {story->id, now};
+    forget_oldest(r.seen, [](const auto& kv) { return kv.second; });
+    forget_oldest(r.article_story, [](const auto& kv) { return kv.second.second; });
     Entry* entry = nullptr;
     for (auto& e : story->entries) {
       if (e.type == ev.type) entry = &e;

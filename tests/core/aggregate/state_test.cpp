@@ -3,6 +3,7 @@
 // deterministic, and the changelog restores a partition's state exactly. Also event time:
 // clamping of future published times and late records.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -208,6 +209,35 @@ TEST(Replays, ARecordOlderThanTheStatesMemoryIsNotCounted) {
   // The first record of an empty aggregator is never too late, however old.
   Aggregator fresh(test_options());
   EXPECT_EQ(fresh.add(story("country:fd", "use_of_force", kT0 - 400 * kDay, 40), out), Aggregator::Added::counted);
+}
+
+// The soak run's finding (docs/reliability.md, "Soak"): a busy region's state grew with every
+// record of the last three days until its changelog record passed the producer's 1,000,000-byte
+// limit. Its de-duplication memory beyond the stories is now bounded.
+TEST(Replays, ABusyRegionsStateStaysBounded) {
+  Aggregator agg(test_options());
+  std::vector<Alert> out;
+  std::vector<SignalEvent> events;
+  // 12,000 distinct reports in one region over one day (within the state's memory of 3 days).
+  for (int i = 0; i < 12000; ++i) events.push_back(story("country:bz", i % 2 ? "use_of_force" : "military_deployment",
+                                                         kT0 + i * 7 * 1000LL, 100000 + i, 0.6));
+  for (const auto& e : events) agg.add(e, out);
+  size_t largest = 0;
+  for (const auto& [k, v] : agg.take_changes()) {
+    if (k != "country:bz") continue;
+    largest = v.size();
+    const auto j = nlohmann::json::parse(v);
+    EXPECT_LE(j.at("seen").size(), 2048u + 512u);
+    EXPECT_LE(j.at("article_story").size(), 2048u + 512u);
+    EXPECT_LE(j.at("stories").size(), 256u + 1);  // max_stories, and the newest (trimmed before each add)
+  }
+  ASSERT_GT(largest, 0u);
+  EXPECT_LT(largest, 600000u) << "the region's changelog record";
+  // The most recent records are still recognised when delivered again.
+  for (size_t i = events.size() - 2000; i < events.size(); ++i) {
+    EXPECT_EQ(agg.add(events[i], out), Aggregator::Added::repeat) << i;
+  }
+  EXPECT_TRUE(agg.take_changes().empty());
 }
 
 TEST(Replays, TheSameArticleCountsOncePerRegionAndType) {
