@@ -150,8 +150,8 @@ else
     { echo "test: FAIL the ASan + UBSan build (build-fuzz: unit_tests brinkwatch)" >&2; status=1; }
   # TSan: a folder of its own, where every file compiled is instrumented. By default only
   # thread_tests (tests/threads, tests/CMakeLists.txt): the threaded parts that do not need
-  # Kafka (the worker pool's hand-offs, the offset bookkeeping, a reload's ruleset swap, a
-  # latest-value mailbox, /metrics rendered while counted), from the few sources they
+  # Kafka (the worker pool's hand-offs, the offset bookkeeping, a reload's ruleset swap, the
+  # aggregate stage's policy mailbox, /metrics rendered while counted), from the few sources they
   # need, so this build is a few files, not the daemon. -O1 (what the TSan manual suggests) and
   # line tables only (all a report needs).
   tsan_targets=(thread_tests)

@@ -373,20 +373,13 @@ void AggregateStage::restore_finish(Partition& p) {
 // ---- messages (poll thread) ---------------------------------------------------------------
 
 void AggregateStage::set_options(std::shared_ptr<const aggregate::Options> options) {
-  std::lock_guard lock(options_mu_);
-  next_options_ = std::move(options);
-  options_pending_ = true;
+  next_options_.put(std::move(options));
 }
 
 void AggregateStage::apply_options() {
-  if (!options_pending_.load()) return;
-  std::shared_ptr<const aggregate::Options> next;
-  {
-    std::lock_guard lock(options_mu_);
-    next = std::move(next_options_);
-    options_pending_ = false;
-  }
-  if (!next) return;
+  std::optional<std::shared_ptr<const aggregate::Options>> taken = next_options_.take();
+  if (!taken || !*taken) return;
+  std::shared_ptr<const aggregate::Options> next = std::move(*taken);
   for (auto& [n, p] : parts_) {
     if (!p->agg.set_options(next)) {
       // The reloader refuses such options before they get here; keep the running ones if not.

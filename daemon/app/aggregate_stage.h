@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/handoff.h"
 #include "app/metrics.h"
 #include "core/aggregate/aggregator.h"
 #include "kafka/consumer.h"
@@ -196,9 +197,7 @@ class AggregateStage : private kafka::ConsumerHandler {
 
   std::map<int32_t, std::unique_ptr<Partition>> parts_;  // by signals partition number
   // A reload's options, waiting for the poll thread (apply_options).
-  std::mutex options_mu_;
-  std::shared_ptr<const aggregate::Options> next_options_;
-  std::atomic<bool> options_pending_{false};
+  Mailbox<std::shared_ptr<const aggregate::Options>> next_options_;  // set_options → poll thread
   void apply_options();
   std::unordered_map<const Batch*, std::unique_ptr<Batch>> batches_;
   bool got_message_ = false;  // since the last tick: the local queue may hold more
