@@ -10,12 +10,18 @@ OffsetTracker::OffsetTracker(size_t capacity, size_t resume_at)
 
 uint64_t OffsetTracker::assign(const TopicPartition& tp) {
   State& s = parts_[tp];
+  pending_ -= s.pending;
   s = State{};
   s.epoch = next_epoch_++;
   return s.epoch;
 }
 
-void OffsetTracker::revoke(const TopicPartition& tp) { parts_.erase(tp); }
+void OffsetTracker::revoke(const TopicPartition& tp) {
+  const auto it = parts_.find(tp);
+  if (it == parts_.end()) return;
+  pending_ -= it->second.pending;
+  parts_.erase(it);
+}
 
 uint64_t OffsetTracker::epoch(const TopicPartition& tp) const {
   const auto it = parts_.find(tp);
@@ -29,6 +35,8 @@ OffsetTracker::Add OffsetTracker::add(const TopicPartition& tp, int64_t offset) 
   if (offset <= s.last_added) return Add::duplicate;
   s.last_added = offset;
   s.entries.push_back({offset, false});
+  ++s.pending;
+  ++pending_;
   if (!s.full && s.entries.size() >= capacity_) {
     s.full = true;
     return Add::now_full;
@@ -44,6 +52,8 @@ OffsetTracker::Complete OffsetTracker::complete(const TopicPartition& tp, uint64
                                   [](const Entry& a, int64_t o) { return a.offset < o; });
   if (e == s.entries.end() || e->offset != offset || e->done) return Complete::stale;
   e->done = true;
+  --s.pending;
+  --pending_;
   while (!s.entries.empty() && s.entries.front().done) {
     s.next_store = s.entries.front().offset + 1;
     s.dirty = true;
@@ -76,16 +86,10 @@ int64_t OffsetTracker::storable(const TopicPartition& tp) const {
 
 size_t OffsetTracker::in_flight(const TopicPartition& tp) const {
   const auto it = parts_.find(tp);
-  if (it == parts_.end()) return 0;
-  return static_cast<size_t>(std::count_if(it->second.entries.begin(), it->second.entries.end(),
-                                           [](const Entry& e) { return !e.done; }));
+  return it == parts_.end() ? 0 : it->second.pending;
 }
 
-size_t OffsetTracker::in_flight() const {
-  size_t n = 0;
-  for (const auto& [tp, s] : parts_) n += in_flight(tp);
-  return n;
-}
+size_t OffsetTracker::in_flight() const { return pending_; }
 
 bool OffsetTracker::full(const TopicPartition& tp) const {
   const auto it = parts_.find(tp);

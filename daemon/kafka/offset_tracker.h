@@ -71,6 +71,7 @@ class OffsetTracker {
   struct State {
     uint64_t epoch = 0;
     std::deque<Entry> entries;  // ascending offsets
+    size_t pending = 0;         // entries not yet done
     int64_t last_added = -1;
     int64_t next_store = -1;    // -1: nothing completed yet
     bool dirty = false;
@@ -80,6 +81,7 @@ class OffsetTracker {
   size_t resume_at_;
   uint64_t next_epoch_ = 1;
   std::map<TopicPartition, State> parts_;
+  size_t pending_ = 0;  // over all partitions: asked after every poll, so kept, not counted
 };
 
 }  // namespace brinkwatch::kafka

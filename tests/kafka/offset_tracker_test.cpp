@@ -90,6 +90,33 @@ TEST(OffsetTracker, RevokedPartitionsNeverStore) {
   EXPECT_EQ(t.add(p0, 2), Add::unassigned);
 }
 
+// The totals are kept as work comes and goes (the poll loop asks after every poll), so every
+// path that adds or drops work must keep them true.
+TEST(OffsetTracker, InFlightCountsFollowEveryChange) {
+  OffsetTracker t(10);
+  const auto e0 = t.assign(p0);
+  const auto e1 = t.assign(p1);
+  for (int64_t o = 0; o < 4; ++o) t.add(p0, o);
+  t.add(p1, 0);
+  t.add(p1, 1);
+  EXPECT_EQ(t.in_flight(), 6u);
+  EXPECT_EQ(t.add(p0, 2), Add::duplicate);           // not counted again
+  EXPECT_EQ(t.complete(p0, e0, 2), Complete::done);  // out of order: stays in the deque, not in flight
+  EXPECT_EQ(t.complete(p0, e0, 2), Complete::stale); // not uncounted twice
+  EXPECT_EQ(t.in_flight(p0), 3u);
+  EXPECT_EQ(t.in_flight(), 5u);
+  t.revoke(p1);                                      // its two are dropped
+  EXPECT_EQ(t.in_flight(), 3u);
+  EXPECT_EQ(t.complete(p1, e1, 0), Complete::stale);
+  EXPECT_EQ(t.in_flight(), 3u);
+  t.assign(p0);                                      // assigned again: the old work is forgotten
+  EXPECT_EQ(t.in_flight(), 0u);
+  t.add(p0, 9);
+  EXPECT_EQ(t.in_flight(), 1u);
+  t.revoke(TopicPartition{"articles", 7});           // never assigned: nothing changes
+  EXPECT_EQ(t.in_flight(), 1u);
+}
+
 TEST(OffsetTracker, CompletionsFromAnEarlierAssignmentAreIgnored) {
   OffsetTracker t(10);
   const auto old_epoch = t.assign(p0);
