@@ -115,11 +115,14 @@ Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::spawn(const std::string&
                                                               int timeout_ms) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error{"spawn", fmt::format("pipe: {}", std::strerror(errno))};
-  args.insert(args.begin(), exe);
-  args.push_back("--bootstrap-fd");
-  args.push_back(std::to_string(fds[1]));
+  // The executable first, then the arguments (built forward: GCC 12's -O3 -Wnull-dereference
+  // misreads an insert at the front of the vector).
+  std::vector<std::string> command_line{exe};
+  command_line.insert(command_line.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  command_line.push_back("--bootstrap-fd");
+  command_line.push_back(std::to_string(fds[1]));
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : command_line) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t parent = getpid();
   const pid_t pid = fork();
