@@ -138,6 +138,68 @@ void BM_ClassifyToJson(benchmark::State& state) {
 }
 BENCHMARK(BM_ClassifyToJson);
 
+// The article's MinHash signature (near-duplicate detection downstream), from its document.
+void BM_MinHash(benchmark::State& state) {
+  const Fixture& f = fixture();
+  size_t i = 0;
+  for (auto _ : state) {
+    auto m = aggregate::minhash(f.docs[i]);
+    benchmark::DoNotOptimize(m);
+    if (++i == kArticles) i = 0;
+  }
+  report(state, f.text_bytes);
+}
+BENCHMARK(BM_MinHash);
+
+// The brinkwatch.signal/1 records of an article already detected (one per signal and region).
+void BM_SignalRecords(benchmark::State& state) {
+  const Fixture& f = fixture();
+  detect::Detector detector(f.config.detect);
+  std::vector<detect::Detection> dets;
+  std::vector<aggregate::MinHash> hashes;
+  for (size_t k = 0; k < kArticles; ++k) {
+    dets.push_back(detector.detect(*f.engine, f.docs[k]));
+    hashes.push_back(aggregate::minhash(f.docs[k]));
+  }
+  size_t i = 0;
+  size_t records = 0;
+  for (auto _ : state) {
+    auto out = to_signal_records(f.articles[i], dets[i], f.engine->version(), 1795000000000, hashes[i]);
+    records += out.size();
+    benchmark::DoNotOptimize(out);
+    if (++i == kArticles) i = 0;
+  }
+  report(state, f.json_bytes);
+  state.counters["records_per_article"] =
+      benchmark::Counter(static_cast<double>(records) / static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_SignalRecords);
+
+// What a worker of the detect stage does per article, without Kafka: the classify path, the
+// article's MinHash and its brinkwatch.signal/1 records (one per signal and region).
+void BM_DetectStageWork(benchmark::State& state) {
+  const Fixture& f = fixture();
+  ArticleDecoder decoder(f.config.fields, f.config.limits);
+  detect::Detector detector(f.config.detect);
+  size_t i = 0;
+  size_t records = 0;
+  for (auto _ : state) {
+    auto a = decoder.decode(f.json[i]);
+    if (a) {
+      const text::Document doc = prepare_document(*a);
+      auto det = detector.detect(*f.engine, doc);
+      auto out = to_signal_records(*a, det, f.engine->version(), 1795000000000, aggregate::minhash(doc));
+      records += out.size();
+      benchmark::DoNotOptimize(out);
+    }
+    if (++i == kArticles) i = 0;
+  }
+  report(state, f.json_bytes);
+  state.counters["records_per_article"] =
+      benchmark::Counter(static_cast<double>(records) / static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_DetectStageWork);
+
 // Reading and compiling the shipped rules and gazetteer: what a reload costs, off the hot path.
 void BM_EngineBuild(benchmark::State& state) {
   const Fixture& f = fixture();
