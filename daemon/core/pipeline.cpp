@@ -65,37 +65,56 @@ std::string content_fingerprint(const Article& article) {
   return fmt::format("{:016x}", h);
 }
 
+namespace {
+
+// An object's members without its braces, for records assembled from shared parts.
+std::string members(const nlohmann::json& object) {
+  std::string s = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return s.substr(1, s.size() - 2);
+}
+
+}  // namespace
+
 std::vector<SignalRecord> to_signal_records(const Article& article, const detect::Detection& detection,
                                             const std::string& ruleset_version, int64_t detected_unix_ms,
                                             const aggregate::MinHash& minhash) {
   std::vector<SignalRecord> out;
   if (detection.signals.empty()) return out;
   out.reserve(detection.signals.size() * 3);
-  const std::string fingerprint = content_fingerprint(article);
-  const std::string detected_at = format_rfc3339(detected_unix_ms);
+  // A record is {region, the signal's members, the article's members}. Each part is serialised
+  // once and the records are joined from them: a signal attributed to three regions was
+  // otherwise serialised three times, and serialising was a fifth of a detect worker's time.
+  nlohmann::json a;
+  a["schema"] = kSignalSchema;
+  a["article_id"] = article.id;
+  a["url"] = article.url;
+  a["source"] = article.source;
+  a["title"] = article.title;
+  if (!article.published_at.empty()) a["published_at"] = article.published_at;
+  a["detected_at"] = format_rfc3339(detected_unix_ms);
+  a["ruleset"] = ruleset_version;
+  if (!detection.lang.empty()) a["lang"] = detection.lang;
+  a["fingerprint"] = content_fingerprint(article);
+  a["minhash"] = aggregate::to_hex(minhash);
+  if (detection.truncated) a["truncated"] = true;
+  const std::string article_members = members(a);
+  auto record = [&](const std::string& region, const std::string& signal_members) {
+    std::string value = "{\"region\":";
+    value += nlohmann::json(region).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    value += ',';
+    value += signal_members;
+    value += ',';
+    value += article_members;
+    value += '}';
+    out.push_back({region, std::move(value)});
+  };
   for (const auto& s : detection.signals) {
-    nlohmann::json j = signal_json(s);
-    j["schema"] = kSignalSchema;
-    j["article_id"] = article.id;
-    j["url"] = article.url;
-    j["source"] = article.source;
-    j["title"] = article.title;
-    if (!article.published_at.empty()) j["published_at"] = article.published_at;
-    j["detected_at"] = detected_at;
-    j["ruleset"] = ruleset_version;
-    if (!detection.lang.empty()) j["lang"] = detection.lang;
-    j["fingerprint"] = fingerprint;
-    j["minhash"] = aggregate::to_hex(minhash);
-    if (detection.truncated) j["truncated"] = true;
+    const std::string signal_members = members(signal_json(s));
     if (s.regions.empty()) {
-      j["region"] = "unlocated";
-      out.push_back({"unlocated", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      record("unlocated", signal_members);
       continue;
     }
-    for (const auto& region : s.regions) {
-      j["region"] = region;
-      out.push_back({region, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    }
+    for (const auto& region : s.regions) record(region, signal_members);
   }
   return out;
 }
