@@ -7,6 +7,9 @@
 #   2. latency: articles produced at RATE/s by bench/kafka_latency while the daemon runs; p50 /
 #      p99 from produce to the signal record read by a consumer.
 # usage: bench/e2e.sh [BUILD_DIR] [N] [RATE]    (defaults: build 50000 1000)
+# ROLE=all runs both stages in the daemon (default: detect, the stage measured here); WORKERS=n
+# sets limits.workers (default 2); PERF=FILE records a `perf` profile of the daemon and the
+# broker from the group assignment to the last article (perf report -i FILE --sort comm,dso).
 # Use a Release build on a quiet machine. The embedded broker keeps about 5 MB per partition,
 # so the articles topic gets one partition per 4 MB of backlog (at most 256) and keyed records.
 set -euo pipefail
@@ -30,7 +33,7 @@ start_broker() {
   BOOT=$(head -1 "$TMP/boot")
 }
 run_daemon() {  # LOG
-  "$BIN" run -c config/brinkwatch.yaml --set kafka.bootstrap.servers="$BOOT" --set kafka.fetch.wait.max.ms=10 \
+  "$BIN" run -c config/brinkwatch.yaml --role "${ROLE:-detect}" --set kafka.bootstrap.servers="$BOOT" --set kafka.fetch.wait.max.ms=10 \
     --set limits.workers="${WORKERS:-2}" --stats-interval-ms 100 >"$1" 2>&1 &
   DAEMON=$!
   pids+=($DAEMON)
@@ -53,8 +56,21 @@ t0=$(date +%s%3N)
 run_daemon "$TMP/tp.log"
 stall=$SECONDS
 last=""
+# The finish time is read from the log's timestamps, so a slow poll here costs no precision and
+# leaves the cores to the daemon and the broker (forks at 10/s were a tenth of the machine).
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, clock ticks
+cpu_daemon0="" cpu_broker0=""
 until grep -q "completed $N," "$TMP/tp.log"; do
-  sleep 0.1
+  sleep 0.5
+  # CPU from the first poll after the group assignment on (the engine is built by then).
+  if [[ -z "$cpu_daemon0" ]] && grep -q " assigned " "$TMP/tp.log"; then
+    cpu_daemon0=$(cpu "$DAEMON") cpu_broker0=$(cpu "${pids[0]}")
+    if [[ -n "${PERF:-}" ]]; then
+      perf record -q -p "$DAEMON","${pids[0]}" -o "$PERF" 2>/dev/null &
+      pids+=($!)
+      perf_pid=$!
+    fi
+  fi
   kill -0 "$DAEMON" || { cat "$TMP/tp.log"; exit 1; }
   now=$(grep -o "completed [0-9]*" "$TMP/tp.log" | tail -1 || true)
   [[ "$now" != "$last" ]] && { last=$now; stall=$SECONDS; }
@@ -66,18 +82,23 @@ until grep -q "completed $N," "$TMP/tp.log"; do
   fi
 done
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON/status")
+cpu_daemon=$(($(cpu "$DAEMON") - ${cpu_daemon0:-0})) cpu_broker=$(($(cpu "${pids[0]}") - ${cpu_broker0:-0}))
+if [[ -n "${perf_pid:-}" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 kill -TERM "$DAEMON"
 wait "$DAEMON" || true
 done_line=$(grep -m1 "completed $N," "$TMP/tp.log")
 t_done=$(ms "$(cut -d' ' -f1 <<<"$done_line")")
 t_assigned=$(ms "$(grep -m1 ' assigned ' "$TMP/tp.log" | cut -d' ' -f1)")
-python3 - "$N" "$bytes" "$t0" "$t_assigned" "$t_done" "$rss" <<'PY'
+python3 - "$N" "$bytes" "$t0" "$t_assigned" "$t_done" "$rss" "$cpu_daemon" "$cpu_broker" "$(getconf CLK_TCK)" <<'PY'
 import sys
-n, b, t0, ta, td, rss = map(int, sys.argv[1:])
+n, b, t0, ta, td, rss, cd, cb, tck = map(int, sys.argv[1:])
 print(f"articles {n}, {b/n/1024:.1f} KiB average")
 print(f"from daemon start:      {(td-t0)/1000:.2f} s  {n/((td-t0)/1000):,.0f} articles/s")
 print(f"from group assignment:  {(td-ta)/1000:.2f} s  {n/((td-ta)/1000):,.0f} articles/s  {b/((td-ta)/1000)/1e6:.1f} MB/s")
 print(f"peak RSS of the daemon: {rss/1024:.0f} MiB")
+# CPU per article is what the cores allow, whatever else runs beside: 2 cores / it = capacity.
+print(f"CPU after assignment:   daemon {cd/tck:.1f} s ({cd/tck/n*1e6:.0f} µs per article), "
+      f"embedded broker {cb/tck:.1f} s ({cb/tck/n*1e6:.0f} µs per article)")
 PY
 grep "signals sent" "$TMP/tp.log" | tail -1 | sed 's/^.*detect: /final: /'
 kill -TERM "${pids[0]}" 2>/dev/null || true
