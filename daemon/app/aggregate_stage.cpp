@@ -111,6 +111,7 @@ Result<bool> AggregateStage::start() {
   auto producer = kafka::Producer::create(props, [this](void* opaque, rd_kafka_resp_err_t err) { on_delivery(opaque, err); });
   if (!producer) return producer.error();
   producer_ = std::move(*producer);
+  prepare_output(*producer_, {config_.topics.alerts, config_.topics.changelog, config_.topics.dead_letter});
 
   // The changelog reader: manual assignment only. librdkafka's assign() API needs a group.id,
   // but this one never joins, subscribes or commits (restores always start at the beginning).

@@ -19,6 +19,13 @@ std::vector<kafka::Property> kafka_properties(const Config& config) {
   return out;
 }
 
+void prepare_output(kafka::Producer& producer, const std::vector<std::string>& topics) {
+  constexpr int kLookupTimeoutMs = 2000;  // per topic; a cluster still starting is not waited for
+  if (const std::string problems = producer.prepare_topics(topics, kLookupTimeoutMs); !problems.empty()) {
+    spdlog::warn("kafka: output topics not looked up at start-up ({}); the first record to each looks it up", problems);
+  }
+}
+
 namespace {
 
 int64_t steady_ns() {
@@ -58,6 +65,7 @@ Result<bool> DetectStage::start() {
   auto producer = kafka::Producer::create(props, [this](void* opaque, rd_kafka_resp_err_t err) { on_delivery(opaque, err); });
   if (!producer) return producer.error();
   producer_ = std::move(*producer);
+  prepare_output(*producer_, {config_.topics.signals, config_.topics.dead_letter});
   kafka::ConsumerOptions co{props, config_.group, {config_.topics.articles}};
   auto consumer = kafka::Consumer::create(co, this);
   if (!consumer) return consumer.error();

@@ -51,6 +51,10 @@ struct StageCounters {
 // The librdkafka properties of the config (kafka:), as passed to clients.
 std::vector<kafka::Property> kafka_properties(const Config& config);
 
+// Looks up a stage's output topics at start-up (Producer::prepare_topics), so its first records
+// do not wait for the lookup; a topic not found is logged and left to the first record.
+void prepare_output(kafka::Producer& producer, const std::vector<std::string>& topics);
+
 class DetectStage : private kafka::ConsumerHandler {
  public:
   using Clock = std::function<int64_t()>;  // Unix milliseconds, for detected_at

@@ -91,6 +91,24 @@ rd_kafka_resp_err_t Producer::produce_to(const std::string& topic, int32_t parti
   }
 }
 
+std::string Producer::prepare_topics(const std::vector<std::string>& topics, int timeout_ms) {
+  std::string problems;
+  for (const auto& name : topics) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr);
+    if (!rkt) {
+      problems += fmt::format("{}{}: {}", problems.empty() ? "" : "; ", name, rd_kafka_err2str(rd_kafka_last_error()));
+      continue;
+    }
+    topics_.emplace_back(rkt, &rd_kafka_topic_destroy);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, rkt, &md, timeout_ms);
+    if (!err && md && md->topic_cnt == 1) err = md->topics[0].err;
+    if (md) rd_kafka_metadata_destroy(md);
+    if (err) problems += fmt::format("{}{}: {}", problems.empty() ? "" : "; ", name, rd_kafka_err2str(err));
+  }
+  return problems;
+}
+
 int Producer::poll(int timeout_ms) { return rd_kafka_poll(rk_.get(), timeout_ms); }
 
 rd_kafka_resp_err_t Producer::flush(int timeout_ms) { return rd_kafka_flush(rk_.get(), timeout_ms); }

@@ -52,6 +52,12 @@ class Producer {
   int outstanding() const;
   // Non-empty when the idempotent producer hit a fatal error: nothing more can be delivered.
   std::string fatal_error() const;
+  // Asks the cluster for the topics' partitions and leaders now, once at start-up: librdkafka
+  // otherwise asks only when the first record to a topic is produced, and that record (with
+  // all behind it) waits for the answer, about a second on the embedded broker. Returns what
+  // went wrong (empty when all were found); records still go out either way, the lookup is
+  // then simply made at the first one.
+  std::string prepare_topics(const std::vector<std::string>& topics, int timeout_ms);
 
  private:
   Producer() = default;
@@ -59,6 +65,8 @@ class Producer {
 
   HandlePtr rk_;
   DeliveryFn on_delivery_;
+  // Held so librdkafka keeps the prepared topics' metadata; released before rk_.
+  std::vector<std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)>> topics_;
 };
 
 }  // namespace brinkwatch::kafka
