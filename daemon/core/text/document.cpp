@@ -42,20 +42,25 @@ bool is_question(std::string_view text, Span s) {
 }
 
 // Valid UTF-8 without stray controls: the caller's promise, checked because breaking it must
-// not break us.
-std::string clean(std::string_view s) {
+// not break us. `s` is returned as it is when it keeps the promise (the usual case: no copy), or
+// repaired into `storage`.
+std::string_view clean(std::string_view s, std::string& storage) {
   if (s.size() > kMaxText) s = s.substr(0, kMaxText);
-  return detail::needs_repair(s) ? repair_utf8(s) : std::string(s);
+  if (!detail::needs_repair(s)) return s;
+  storage = repair_utf8(s);
+  return storage;
 }
 
 }  // namespace
 
 Document make_document(std::string_view title, std::string_view body) {
   Document doc;
-  const std::string t = clean(title);
-  const std::string b = clean(body);
+  std::string title_storage;
+  std::string body_storage;
+  const std::string_view t = clean(title, title_storage);
+  const std::string_view b = clean(body, body_storage);
+  doc.text.reserve(t.size() + 2 + b.size());
   if (!t.empty()) {
-    doc.text.reserve(t.size() + 2 + b.size());
     doc.text.append(t).append("\n\n");
     doc.title_size = static_cast<uint32_t>(t.size());
     doc.body_offset = static_cast<uint32_t>(t.size() + 2);
@@ -71,7 +76,7 @@ Document make_document(std::string_view title, std::string_view body) {
       doc.sentences.push_back(Sentence{s, false, is_question(doc.text, s)});
     }
   };
-  for (const Span c : find_chrome(b)) {
+  for (const Span c : find_chrome(std::string_view(doc.text).substr(doc.body_offset))) {
     const Span shifted{c.begin + doc.body_offset, c.end + doc.body_offset};
     doc.chrome.push_back(shifted);
     add_body(shifted.begin);

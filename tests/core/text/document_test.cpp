@@ -82,5 +82,21 @@ TEST(MakeDocument, RepairsBrokenInput) {
   EXPECT_EQ(d.text, "Ti\uFFFDtle\n\na b.");
 }
 
+// The input check skips 8-byte blocks of printable ASCII: a byte that needs repair must be
+// found at every position of a block, and a harmless \t \n \r or non-ASCII letter must not
+// trigger a repair.
+TEST(MakeDocument, RepairsAnyByteAtAnyPosition) {
+  for (int c = 0; c < 256; ++c) {
+    for (size_t pos = 0; pos < 20; ++pos) {
+      std::string body(20, 'a');
+      body[pos] = static_cast<char>(c);
+      const Document d = make_document("", body);
+      EXPECT_EQ(d.text, repair_utf8(body)) << "byte " << c << " at " << pos;
+    }
+  }
+  const std::string fine = "tab\there\nand\r\xC3\xA9t\xC3\xA9 over several blocks";
+  EXPECT_EQ(make_document("", fine).text, fine);
+}
+
 }  // namespace
 }  // namespace brinkwatch::text

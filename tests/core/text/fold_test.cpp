@@ -52,5 +52,21 @@ TEST(FoldCase, SameLengthOnEveryTwoByteInput) {
   EXPECT_EQ(fold_case(all).size(), all.size());
 }
 
+// ASCII is folded 8 bytes at a time: every ASCII byte, at every position of a block (and in the
+// tail after the last whole block), folds as it does alone. '@' and '[' border A-Z.
+TEST(FoldCase, EveryAsciiByteAtEveryPosition) {
+  for (int c = 0; c < 128; ++c) {
+    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : static_cast<char>(c);
+    for (size_t pos = 0; pos < 19; ++pos) {
+      std::string s(19, '@');
+      s[pos] = static_cast<char>(c);
+      std::string expected(19, '@');
+      expected[pos] = lower;
+      EXPECT_EQ(fold_case(s), expected) << "byte " << c << " at " << pos;
+    }
+  }
+  EXPECT_EQ(fold_case("[[[[ZZZZ````AAAA"), "[[[[zzzz````aaaa");
+}
+
 }  // namespace
 }  // namespace brinkwatch::text

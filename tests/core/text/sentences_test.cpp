@@ -108,5 +108,24 @@ TEST(SplitSentences, ManyShortSentences) {
   EXPECT_EQ(split_sentences(text, 0, static_cast<uint32_t>(text.size())).size(), 100000u);
 }
 
+// Runs of plain ASCII are skipped 8 bytes at a time: the split must not depend on where the
+// terminators, line breaks and non-ASCII characters fall within those blocks.
+TEST(SplitSentences, SameSplitAtEveryAlignment) {
+  const std::string base =
+      "Gen. Smith said no. 5 ships left\rat dawn! Was it U.S. policy? Yes\xE3\x80\x82"
+      "Then 3.5 more \xE2\x80\x9Cwent\xE2\x80\x9D. Done";
+  const V expected{"Gen. Smith said no. 5 ships left", "at dawn!", "Was it U.S. policy?",
+                   "Yes\xE3\x80\x82", "Then 3.5 more \xE2\x80\x9Cwent\xE2\x80\x9D.", "Done"};
+  for (size_t pad = 0; pad < 16; ++pad) {
+    EXPECT_EQ(split(std::string(pad, ' ') + base), expected) << "pad " << pad;
+    EXPECT_EQ(split(std::string(pad, 'x') + "\n" + base), [&] {
+      V v{std::string(pad, 'x')};
+      if (pad == 0) v.clear();
+      v.insert(v.end(), expected.begin(), expected.end());
+      return v;
+    }()) << "line of " << pad;
+  }
+}
+
 }  // namespace
 }  // namespace brinkwatch::text
