@@ -161,7 +161,9 @@ inline std::string make_article(uint64_t seed, size_t index, size_t target_bytes
     text += rng.chance(escalation_percent) ? fill(rng.pick(vocab::kEscalation), rng) : plain_sentence(rng);
     ++in_paragraph;
   }
-  std::string title = rng.chance(20) ? fill(rng.pick(vocab::kEscalation), rng) : plain_sentence(rng);
+  // A quiet article (escalation_percent 0) gets a quiet title too.
+  std::string title = rng.chance(escalation_percent == 0 ? 0 : 20) ? fill(rng.pick(vocab::kEscalation), rng)
+                                                                    : plain_sentence(rng);
   if (!title.empty() && title.back() == '.') title.pop_back();
   const nlohmann::json j{{"id", "bench-" + std::to_string(index)},
                          {"url", "https://bench.test/" + std::to_string(index)},

@@ -9,7 +9,8 @@
 # usage: bench/e2e.sh [BUILD_DIR] [N] [RATE]    (defaults: build 50000 1000)
 # ROLE=all runs both stages in the daemon (default: detect, the stage measured here); WORKERS=n
 # sets limits.workers (default 2); PERF=FILE records a `perf` profile of the daemon and the
-# broker from the group assignment to the last article (perf report -i FILE --sort comm,dso).
+# broker from the group assignment to the last article (perf report -i FILE --sort comm,dso);
+# QUIET=p makes p% of the throughput run's articles quiet ones (bench_corpus's third argument).
 # Use a Release build on a quiet machine. The embedded broker keeps about 5 MB per partition,
 # so the articles topic gets one partition per 4 MB of backlog (at most 256) and keyed records.
 set -euo pipefail
@@ -41,7 +42,7 @@ run_daemon() {  # LOG
 ms() { date -d "$1" +%s%3N; }  # log timestamp → Unix ms
 
 echo "== throughput: $N articles"
-"$BUILD/bench/bench_corpus" "$N" >"$TMP/corpus.jsonl"
+"$BUILD/bench/bench_corpus" "$N" 42 "${QUIET:-0}" >"$TMP/corpus.jsonl"
 bytes=$(stat -c %s "$TMP/corpus.jsonl")
 # The embedded broker keeps about 5 MB per partition: enough partitions to hold the backlog.
 parts=$((bytes / 4000000 + 4))
