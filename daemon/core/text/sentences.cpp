@@ -2,6 +2,10 @@
 // period, for abbreviations) is bounded, so the cost is linear in the range length.
 #include <utf8proc.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -161,9 +165,28 @@ class Splitter {
     return ((x - kOnes) & ~x & kHighBits) != 0;
   }
 
-  // Skips whole 8-byte blocks in which the scan would only step over bytes: ASCII without a line
-  // break or . ! ?  (Most of an article; the byte loop below costs several compares a byte.)
+  // Skips the bytes the scan would only step over: ASCII other than a line break or . ! ?
+  // (most of an article; the byte loop below costs several compares a byte). 16 bytes at a time
+  // with SSE2, then 8 at a time.
   size_t skip_plain_blocks(size_t i) const {
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i dot = _mm_set1_epi8('.');
+    const __m128i bang = _mm_set1_epi8('!');
+    const __m128i question = _mm_set1_epi8('?');
+    while (i + 16 <= text_.size()) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text_.data() + i));
+      const __m128i hit = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, cr)),
+          _mm_or_si128(_mm_cmpeq_epi8(v, dot),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, question))));
+      // movemask of v itself: the bytes with the high bit set (non-ASCII).
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
+      if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+      i += 16;
+    }
+#endif
     while (i + 8 <= text_.size()) {
       uint64_t block = 0;
       std::memcpy(&block, text_.data() + i, 8);
