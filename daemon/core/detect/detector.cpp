@@ -1,6 +1,7 @@
 #include "core/detect/detector.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <map>
 #include <set>
@@ -37,6 +38,9 @@ int on_match(unsigned id, unsigned long long from, unsigned long long to, unsign
 bool word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
+
+// Bytes copied unchanged inside an ASCII word (what the loop below would copy one by one).
+bool ascii_word_rest(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 // The match text: the folded text with every separator run as one space and a space at each
 // end, so terms match as literals with spaces for word boundaries (rules::compile_term).
@@ -83,6 +87,12 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
       o[k] = static_cast<char>(c);
       m[k++] = static_cast<uint32_t>(i);
       ++i;
+      // The rest of an ASCII word in one go (most of an article): only a word's first letter
+      // needs the checks above.
+      size_t j = i;
+      while (j < n && ascii_word_rest(static_cast<unsigned char>(folded[j]))) ++j;
+      std::memcpy(o + k, folded.data() + i, j - i);
+      for (; i < j; ++i) m[k++] = static_cast<uint32_t>(i);
       continue;
     }
     if (const size_t skip = text::ignorable_length(folded, i)) {
