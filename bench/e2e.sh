@@ -60,12 +60,13 @@ last=""
 # The finish time is read from the log's timestamps, so a slow poll here costs no precision and
 # leaves the cores to the daemon and the broker (forks at 10/s were a tenth of the machine).
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, clock ticks
+sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
 cpu_daemon0="" cpu_broker0=""
 until grep -q "completed $N," "$TMP/tp.log"; do
   sleep 0.5
   # CPU from the first poll after the group assignment on (the engine is built by then).
   if [[ -z "$cpu_daemon0" ]] && grep -q " assigned " "$TMP/tp.log"; then
-    cpu_daemon0=$(cpu "$DAEMON") cpu_broker0=$(cpu "${pids[0]}")
+    cpu_daemon0=$(cpu "$DAEMON") cpu_broker0=$(cpu "${pids[0]}") sys_daemon0=$(sys_ticks "$DAEMON")
     if [[ -n "${PERF:-}" ]]; then
       perf record -q -p "$DAEMON","${pids[0]}" -o "$PERF" 2>/dev/null &
       pids+=($!)
@@ -84,21 +85,22 @@ until grep -q "completed $N," "$TMP/tp.log"; do
 done
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON/status")
 cpu_daemon=$(($(cpu "$DAEMON") - ${cpu_daemon0:-0})) cpu_broker=$(($(cpu "${pids[0]}") - ${cpu_broker0:-0}))
+sys_daemon=$(($(sys_ticks "$DAEMON") - ${sys_daemon0:-0}))
 if [[ -n "${perf_pid:-}" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 kill -TERM "$DAEMON"
 wait "$DAEMON" || true
 done_line=$(grep -m1 "completed $N," "$TMP/tp.log")
 t_done=$(ms "$(cut -d' ' -f1 <<<"$done_line")")
 t_assigned=$(ms "$(grep -m1 ' assigned ' "$TMP/tp.log" | cut -d' ' -f1)")
-python3 - "$N" "$bytes" "$t0" "$t_assigned" "$t_done" "$rss" "$cpu_daemon" "$cpu_broker" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$N" "$bytes" "$t0" "$t_assigned" "$t_done" "$rss" "$cpu_daemon" "$cpu_broker" "$(getconf CLK_TCK)" "$sys_daemon" <<'PY'
 import sys
-n, b, t0, ta, td, rss, cd, cb, tck = map(int, sys.argv[1:])
+n, b, t0, ta, td, rss, cd, cb, tck, sd = map(int, sys.argv[1:])
 print(f"articles {n}, {b/n/1024:.1f} KiB average")
 print(f"from daemon start:      {(td-t0)/1000:.2f} s  {n/((td-t0)/1000):,.0f} articles/s")
 print(f"from group assignment:  {(td-ta)/1000:.2f} s  {n/((td-ta)/1000):,.0f} articles/s  {b/((td-ta)/1000)/1e6:.1f} MB/s")
 print(f"peak RSS of the daemon: {rss/1024:.0f} MiB")
 # CPU per article is what the cores allow, whatever else runs beside: 2 cores / it = capacity.
-print(f"CPU after assignment:   daemon {cd/tck:.1f} s ({cd/tck/n*1e6:.0f} µs per article), "
+print(f"CPU after assignment:   daemon {cd/tck:.1f} s ({cd/tck/n*1e6:.0f} µs per article, {sd/tck:.1f} s of it in the kernel), "
       f"embedded broker {cb/tck:.1f} s ({cb/tck/n*1e6:.0f} µs per article)")
 PY
 grep "signals sent" "$TMP/tp.log" | tail -1 | sed 's/^.*detect: /final: /'
