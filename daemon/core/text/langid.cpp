@@ -9,6 +9,17 @@
 
 namespace brinkwatch::text {
 
+std::string language_code(std::string_view cld2_code) {
+  if (cld2_code.rfind("zh", 0) == 0) return "zh";  // zh, zh-Hant
+  if (cld2_code == "iw") return "he";               // CLD2 keeps the withdrawn codes
+  if (cld2_code == "jw") return "jv";
+  const bool two_letters = cld2_code.size() == 2 && std::islower(static_cast<unsigned char>(cld2_code[0])) &&
+                           std::islower(static_cast<unsigned char>(cld2_code[1]));
+  // "un" and "xx" are CLD2's unknown; "xx-Qaai", "syr", "ceb"... have no ISO 639-1 code.
+  if (!two_letters || cld2_code == "un" || cld2_code == "xx") return {};
+  return std::string(cld2_code);
+}
+
 LanguageGuess detect_language(std::string_view text) {
   // A prefix is enough to tell a language (CLD2 was a quarter of the classify time reading
   // 4 KiB), and bounds the cost on long articles; cut it on a
@@ -18,10 +29,11 @@ LanguageGuess detect_language(std::string_view text) {
   if (len == 0) return {};
   bool reliable = false;
   const CLD2::Language lang = CLD2::DetectLanguage(text.data(), static_cast<int>(len), true, &reliable);
-  std::string code = CLD2::LanguageCode(lang);
-  if (code == "un" || code == "xx") return {};
-  if (code.rfind("zh", 0) == 0) code = "zh";
-  return {code, reliable};
+  const std::string_view cld2_code = CLD2::LanguageCode(lang);
+  if (cld2_code == "un" || cld2_code == "xx") return {};  // unknown: never reliable
+  // A language without an ISO 639-1 code keeps its reliability with an empty code: it still
+  // overrides the producer's tag (choose_language), as "unknown".
+  return {language_code(cld2_code), reliable};
 }
 
 std::string choose_language(std::string_view given, std::string_view text) {
@@ -31,7 +43,7 @@ std::string choose_language(std::string_view given, std::string_view text) {
   }
   const bool valid_tag = tag.size() == 2 && std::all_of(tag.begin(), tag.end(), [](char c) { return c >= 'a' && c <= 'z'; });
   const LanguageGuess guess = detect_language(text);
-  if (valid_tag && !(guess.reliable && !guess.code.empty() && guess.code != tag)) return tag;
+  if (valid_tag && !(guess.reliable && guess.code != tag)) return tag;
   return guess.reliable ? guess.code : std::string();
 }
 

@@ -126,15 +126,21 @@ namespace brinkwatch::text {
 
 // Language identification with CLD2 (Debian's libcld2): the ISO 639-1 code of the text's
 // language ("zh" for either Chinese script), and whether CLD2 calls the guess reliable. Reads at
-// most the first 1 KiB. Empty code when unknown.
+// most the first 1 KiB. Empty code when unknown, and also for a language that has no ISO 639-1
+// code (Cebuano, Syriac...), which can still be reliable.
 struct LanguageGuess {
   std::string code;
   bool reliable = false;
 };
 LanguageGuess detect_language(std::string_view text);
 
+// CLD2's code as ISO 639-1: "zh-Hant" → "zh", the withdrawn "iw" → "he" and "jw" → "jv"; empty
+// for CLD2's unknowns ("un", "xx", "xx-Qaai") and for languages without a two-letter code.
+std::string language_code(std::string_view cld2_code);
+
 // The language to use: the producer's `given` tag ("es", "es-ES", "ES") unless CLD2 reliably
-// says otherwise, CLD2's guess when nothing is given and it is reliable, else empty.
+// says otherwise, CLD2's guess when nothing is given and it is reliable, else empty. Always an
+// ISO 639-1 code or empty.
 std::string choose_language(std::string_view given, std::string_view text);
 
 }  // namespace brinkwatch::text

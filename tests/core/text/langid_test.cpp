@@ -23,6 +23,21 @@ TEST(DetectLanguage, KnowsTheLanguagesWeHaveRulesFor) {
   EXPECT_TRUE(detect_language(kEnglish).reliable);
 }
 
+TEST(DetectLanguage, GivesIso6391Codes) {
+  // CLD2 itself says "iw", the code withdrawn in 1989.
+  const char* hebrew =
+      "משרד הביטחון הודיע ביום שלישי כי יחידות נוספות יישלחו לגבול, בעוד השיחות בין שרי החוץ "
+      "יימשכו בשבוע הבא בבירה.";
+  EXPECT_EQ(detect_language(hebrew).code, "he");
+  EXPECT_EQ(language_code("zh-Hant"), "zh");
+  EXPECT_EQ(language_code("iw"), "he");
+  EXPECT_EQ(language_code("jw"), "jv");
+  EXPECT_EQ(language_code("fr"), "fr");
+  for (const char* none : {"un", "xx", "xx-Qaai", "syr", "ceb", "haw", "", "E"}) {
+    EXPECT_EQ(language_code(none), "") << none;
+  }
+}
+
 TEST(DetectLanguage, EmptyOrNoiseIsNotReliable) {
   EXPECT_EQ(detect_language("").code, "");
   EXPECT_FALSE(detect_language("").reliable);
