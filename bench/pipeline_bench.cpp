@@ -5,6 +5,7 @@
 // How to run and read: bench/README.md. Measured figures: docs/performance.md.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -61,6 +62,14 @@ void report(benchmark::State& state, size_t total_bytes) {
   state.SetLabel("articles");
 }
 
+// A count over the run as a per-article average (signals, records).
+void per_article(benchmark::State& state, const char* name, size_t count) {
+  state.counters[name] = benchmark::Counter(static_cast<double>(count) / static_cast<double>(state.iterations()));
+}
+
+// detected_at of the records built here (any fixed instant: it only appears in the output).
+constexpr int64_t kDetectedMs = 1795000000000;
+
 void BM_Decode(benchmark::State& state) {
   const Fixture& f = fixture();
   ArticleDecoder decoder(f.config.fields, f.config.limits);
@@ -97,8 +106,7 @@ void BM_Match(benchmark::State& state) {
     if (++i == kArticles) i = 0;
   }
   report(state, f.text_bytes);
-  state.counters["signals_per_article"] =
-      benchmark::Counter(static_cast<double>(signals) / static_cast<double>(state.iterations()));
+  per_article(state, "signals_per_article", signals);
 }
 BENCHMARK(BM_Match);
 
@@ -164,14 +172,13 @@ void BM_SignalRecords(benchmark::State& state) {
   size_t i = 0;
   size_t records = 0;
   for (auto _ : state) {
-    auto out = to_signal_records(f.articles[i], dets[i], f.engine->version(), 1795000000000, hashes[i]);
+    auto out = to_signal_records(f.articles[i], dets[i], f.engine->version(), kDetectedMs, hashes[i]);
     records += out.size();
     benchmark::DoNotOptimize(out);
     if (++i == kArticles) i = 0;
   }
   report(state, f.json_bytes);
-  state.counters["records_per_article"] =
-      benchmark::Counter(static_cast<double>(records) / static_cast<double>(state.iterations()));
+  per_article(state, "records_per_article", records);
 }
 BENCHMARK(BM_SignalRecords);
 
@@ -188,15 +195,14 @@ void BM_DetectStageWork(benchmark::State& state) {
     if (a) {
       const text::Document doc = prepare_document(*a);
       auto det = detector.detect(*f.engine, doc);
-      auto out = to_signal_records(*a, det, f.engine->version(), 1795000000000, aggregate::minhash(doc));
+      auto out = to_signal_records(*a, det, f.engine->version(), kDetectedMs, aggregate::minhash(doc));
       records += out.size();
       benchmark::DoNotOptimize(out);
     }
     if (++i == kArticles) i = 0;
   }
   report(state, f.json_bytes);
-  state.counters["records_per_article"] =
-      benchmark::Counter(static_cast<double>(records) / static_cast<double>(state.iterations()));
+  per_article(state, "records_per_article", records);
 }
 BENCHMARK(BM_DetectStageWork);
 
