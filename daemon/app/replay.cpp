@@ -91,6 +91,7 @@ int cmd_replay(const Args& args) {
     const int64_t detected = item.time == std::numeric_limits<int64_t>::max()
                                  ? std::max<int64_t>(aggregator.stream_time(), 0)
                                  : item.time;
+    if (det.signals.empty()) continue;
     for (const auto& rec : to_signal_records(item.article, det, engine->version(), detected, aggregate::minhash(doc))) {
       ++records;
       if (args.print_signals) std::cout << rec.value << '\n';
