@@ -135,20 +135,35 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
 // HostileInput.SingleFiveMegabyteLine), so the counts come from a prefix sum made once.
 class WordCounter {
  public:
-  explicit WordCounter(std::string_view s) : size_(s.size()) {
+  // The counts are made at the first question: an article without a rule anchor (most of a news
+  // stream) never asks.
+  explicit WordCounter(std::string_view s) : s_(s) {}
+
+  int operator()(uint32_t a, uint32_t b) const {
+    if (!starts_) build();
+    b = std::min<uint32_t>(b, static_cast<uint32_t>(s_.size()));
+    if (a >= b) return 0;
+    // A word already under way at `a` counts once, as a count from `a` would.
+    const bool open = a > 0 && word_[a] && word_[a - 1];
+    return static_cast<int>(starts_[b] - starts_[a]) + (open ? 1 : 0);
+  }
+
+ private:
+  void build() const {
     thread_local std::vector<uint32_t> starts;  // reused: one per worker thread
     thread_local std::vector<uint8_t> word;
-    starts.resize(size_ + 1);
-    word.assign(size_, 0);
+    const size_t size = s_.size();
+    starts.resize(size + 1);
+    word.assign(size, 0);
     uint32_t count = 0;
     bool in = false;
-    for (size_t i = 0; i < size_;) {
-      const auto c = static_cast<unsigned char>(s[i]);
+    for (size_t i = 0; i < size;) {
+      const auto c = static_cast<unsigned char>(s_[i]);
       // Only these lead bytes start a non-ASCII separator (text/separators.cpp); testing them
       // first keeps Cyrillic, Arabic letters and CJK characters off the slower path.
       if (c == 0xc2 || c == 0xd8 || c == 0xe2 || c == 0xe3 || c == 0xef) {
-        if (const size_t sep = text::separator_length(s, i)) {
-          for (size_t j = i; j < i + sep && j < size_; ++j) starts[j] = count;
+        if (const size_t sep = text::separator_length(s_, i)) {
+          for (size_t j = i; j < i + sep && j < size; ++j) starts[j] = count;
           in = false;
           i += sep;
           continue;
@@ -161,22 +176,14 @@ class WordCounter {
       in = w;
       ++i;
     }
-    starts[size_] = count;
+    starts[size] = count;
     starts_ = starts.data();
     word_ = word.data();
   }
-  int operator()(uint32_t a, uint32_t b) const {
-    b = std::min<uint32_t>(b, static_cast<uint32_t>(size_));
-    if (a >= b) return 0;
-    // A word already under way at `a` counts once, as a count from `a` would.
-    const bool open = a > 0 && word_[a] && word_[a - 1];
-    return static_cast<int>(starts_[b] - starts_[a]) + (open ? 1 : 0);
-  }
 
- private:
-  size_t size_;
-  const uint32_t* starts_;  // starts_[i]: words starting in [0, i)
-  const uint8_t* word_;     // word_[i]: byte i is part of a word
+  std::string_view s_;
+  mutable const uint32_t* starts_ = nullptr;  // starts_[i]: words starting in [0, i)
+  mutable const uint8_t* word_ = nullptr;     // word_[i]: byte i is part of a word
 };
 
 // Rules whose hit combinations in a sentence are at most this many are confirmed exhaustively.
