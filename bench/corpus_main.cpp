@@ -16,11 +16,9 @@ int main(int argc, char** argv) {
   }
   const size_t n = std::strtoull(argv[1], nullptr, 10);
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 42;
-  const size_t quiet = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 0;
+  const auto quiet = static_cast<unsigned>(argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 0);
   for (size_t i = 0; i < n; ++i) {
-    const bool is_quiet = i % 100 < quiet;
-    const std::string line = is_quiet ? brinkwatch::bench::make_article(seed, i, 5000, 0)
-                                      : brinkwatch::bench::make_article(seed, i);
+    const std::string line = brinkwatch::bench::corpus_article(seed, i, quiet);
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fputc('\n', stdout);
   }
