@@ -20,11 +20,11 @@ std::string language_code(std::string_view cld2_code) {
   return std::string(cld2_code);
 }
 
-LanguageGuess detect_language(std::string_view text) {
-  // A prefix is enough to tell a language (CLD2 was a quarter of the classify time reading
-  // 4 KiB), and bounds the cost on long articles; cut it on a
-  // UTF-8 boundary.
-  size_t len = std::min<size_t>(text.size(), 1024);
+namespace {
+
+// CLD2 on text[0, limit), cut back to a UTF-8 boundary.
+LanguageGuess detect_prefix(std::string_view text, size_t limit) {
+  size_t len = std::min(text.size(), limit);
   while (len > 0 && len < text.size() && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80) --len;
   if (len == 0) return {};
   bool reliable = false;
@@ -34,6 +34,19 @@ LanguageGuess detect_language(std::string_view text) {
   // A language without an ISO 639-1 code keeps its reliability with an empty code: it still
   // overrides the producer's tag (choose_language), as "unknown".
   return {language_code(cld2_code), reliable};
+}
+
+}  // namespace
+
+LanguageGuess detect_language(std::string_view text) {
+  // A prefix is enough to tell a language and bounds the cost on long articles: CLD2 costs
+  // about 30 ns a byte (its tables miss the cache), a fifth of a quiet article's detect time at
+  // 1 KiB. 512 bytes decide almost every article; the rest are read again further.
+  constexpr size_t kShort = 512;
+  constexpr size_t kLong = kShort * 4;
+  LanguageGuess guess = detect_prefix(text, kShort);
+  if (!guess.reliable && text.size() > kShort) guess = detect_prefix(text, kLong);
+  return guess;
 }
 
 std::string choose_language(std::string_view given, std::string_view text) {

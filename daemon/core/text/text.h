@@ -125,9 +125,10 @@ bool arabic_at(std::string_view s, size_t pos);
 namespace brinkwatch::text {
 
 // Language identification with CLD2 (Debian's libcld2): the ISO 639-1 code of the text's
-// language ("zh" for either Chinese script), and whether CLD2 calls the guess reliable. Reads at
-// most the first 1 KiB. Empty code when unknown, and also for a language that has no ISO 639-1
-// code (Cebuano, Syriac...), which can still be reliable.
+// language ("zh" for either Chinese script), and whether CLD2 calls the guess reliable. Reads the
+// first 512 bytes, and the first 2 KiB when those are not enough for a reliable guess. Empty code
+// when unknown, and also for a language that has no ISO 639-1 code (Cebuano, Syriac...), which
+// can still be reliable.
 struct LanguageGuess {
   std::string code;
   bool reliable = false;
