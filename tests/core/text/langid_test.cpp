@@ -1,3 +1,5 @@
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "core/text/text.h"
@@ -43,6 +45,25 @@ TEST(DetectLanguage, EmptyOrNoiseIsNotReliable) {
   EXPECT_FALSE(detect_language("").reliable);
   // CLD2 falls back to a guess (English) on noise, but never calls it reliable.
   EXPECT_FALSE(detect_language("12 34 56 !!").reliable);
+}
+
+TEST(DetectLanguage, ReadsFurtherWhenTheOpeningIsNotEnough) {
+  // An opening of figures (a results table, a dateline list) tells CLD2 nothing; the Spanish
+  // after it, past the first 512 bytes, does.
+  std::string text;
+  while (text.size() < 600) text += "12 34 56 78 90 - ";
+  ASSERT_FALSE(detect_language(text).reliable);
+  text += kSpanish;
+  text += ' ';
+  text += kSpanish;
+  const LanguageGuess guess = detect_language(text);
+  EXPECT_EQ(guess.code, "es");
+  EXPECT_TRUE(guess.reliable);
+  // Past the first 2 KiB nothing is read.
+  std::string late;
+  while (late.size() < 2100) late += "12 34 56 78 90 - ";
+  late += kSpanish;
+  EXPECT_FALSE(detect_language(late).reliable);
 }
 
 TEST(ChooseLanguage, TrustsTheProducerUnlessTheTextReliablySaysOtherwise) {
