@@ -10,7 +10,9 @@
 # ROLE=all runs both stages in the daemon (default: detect, the stage measured here); WORKERS=n
 # sets limits.workers (default 2); PERF=FILE records a `perf` profile of the daemon and the
 # broker from the group assignment to the last article (perf report -i FILE --sort comm,dso);
-# QUIET=p makes p% of the throughput run's articles quiet ones (bench_corpus's third argument).
+# QUIET=p makes p% of the throughput run's articles quiet ones (bench_corpus's third argument):
+# 95 is like general news, 70 like a world-news section, 0 (default) a dense stress test
+# (docs/performance.md, "Which mix of articles").
 # Use a Release build on a quiet machine. The embedded broker keeps about 5 MB per partition,
 # so the articles topic gets one partition per 4 MB of backlog (at most 256) and keyed records.
 set -euo pipefail
