@@ -135,8 +135,8 @@ void build_match_text(std::string_view original, std::string_view folded, std::s
 // HostileInput.SingleFiveMegabyteLine), so the counts come from a prefix sum made once.
 class WordCounter {
  public:
-  // The counts are made at the first question: an article without a rule anchor (most of a news
-  // stream) never asks.
+  // The counts are made at the first question: an article in which no rule is evaluated (no
+  // sentence has a rule's anchor term) never asks.
   explicit WordCounter(std::string_view s) : s_(s) {}
 
   int operator()(uint32_t a, uint32_t b) const {

@@ -40,8 +40,8 @@ LanguageGuess detect_prefix(std::string_view text, size_t limit) {
 
 LanguageGuess detect_language(std::string_view text) {
   // A prefix is enough to tell a language and bounds the cost on long articles: CLD2 costs
-  // about 30 ns a byte (its tables miss the cache), a fifth of a quiet article's detect time at
-  // 1 KiB. 512 bytes decide almost every article; the rest are read again further.
+  // about 30 ns a byte (its tables miss the cache), almost a third of a quiet article's worker
+  // time at 1 KiB. 512 bytes decide almost every article; the rest are read again further.
   constexpr size_t kShort = 512;
   constexpr size_t kLong = kShort * 4;
   LanguageGuess guess = detect_prefix(text, kShort);
