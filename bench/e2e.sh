@@ -12,7 +12,8 @@
 # broker from the group assignment to the last article (perf report -i FILE --sort comm,dso);
 # QUIET=p makes p% of the throughput run's articles quiet ones (bench_corpus's third argument):
 # 95 is like general news, 70 like a world-news section, 0 (default) a dense stress test
-# (docs/performance.md, "Which mix of articles").
+# (docs/performance.md, "Which mix of articles"). DAEMON_ARGS adds options to both daemon runs, for
+# A/B tests of settings, e.g. DAEMON_ARGS="--set kafka.compression.type=none".
 # Use a Release build on a quiet machine. The embedded broker keeps about 5 MB per partition,
 # so the articles topic gets one partition per 4 MB of backlog (at most 256) and keyed records.
 set -euo pipefail
@@ -37,7 +38,7 @@ start_broker() {
 }
 run_daemon() {  # LOG
   "$BIN" run -c config/brinkwatch.yaml --role "${ROLE:-detect}" --set kafka.bootstrap.servers="$BOOT" --set kafka.fetch.wait.max.ms=10 \
-    --set limits.workers="${WORKERS:-2}" --stats-interval-ms 100 >"$1" 2>&1 &
+    --set limits.workers="${WORKERS:-2}" --stats-interval-ms 100 ${DAEMON_ARGS:-} >"$1" 2>&1 &
   DAEMON=$!
   pids+=($DAEMON)
 }
