@@ -202,11 +202,9 @@ void BM_DetectStageWork(benchmark::State& state) {
     if (a) {
       const text::Document doc = prepare_document(*a);
       auto det = detector.detect(*f.engine, doc);
-      if (!det.signals.empty()) {  // as the detect stage does: the MinHash only goes into records
-        auto out = to_signal_records(*a, det, f.engine->version(), kDetectedMs, aggregate::minhash(doc));
-        records += out.size();
-        benchmark::DoNotOptimize(out);
-      }
+      auto out = to_signal_records(*a, doc, det, f.engine->version(), kDetectedMs);
+      records += out.size();
+      benchmark::DoNotOptimize(out);
     }
     if (++i == kArticles) i = 0;
   }

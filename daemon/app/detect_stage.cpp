@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "core/aggregate/minhash.h"
 #include "core/pipeline.h"
 #include "kafka/stats.h"
 
@@ -252,11 +251,7 @@ void DetectStage::process(Work& w, ArticleDecoder& decoder, detect::Detector& de
   } else {
     const text::Document doc = prepare_document(*article);
     const detect::Detection det = detector.detect(engine, doc);
-    // The MinHash only goes into records: most articles have none (about 19 in 20 of general
-    // news), and it was a tenth of a quiet article's cost.
-    if (!det.signals.empty()) {
-      records = to_signal_records(*article, det, engine.version(), clock_(), aggregate::minhash(doc));
-    }
+    records = to_signal_records(*article, doc, det, engine.version(), clock_());
     // In the order of to_signal_records: per signal, each region (or "unlocated").
     for (const auto& sig : det.signals) {
       if (sig.regions.empty()) p->region_types.emplace_back("unlocated", sig.type);

@@ -11,7 +11,6 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "core/aggregate/aggregator.h"
-#include "core/aggregate/minhash.h"
 #include "core/pipeline.h"
 
 namespace brinkwatch::app {
@@ -91,8 +90,7 @@ int cmd_replay(const Args& args) {
     const int64_t detected = item.time == std::numeric_limits<int64_t>::max()
                                  ? std::max<int64_t>(aggregator.stream_time(), 0)
                                  : item.time;
-    if (det.signals.empty()) continue;
-    for (const auto& rec : to_signal_records(item.article, det, engine->version(), detected, aggregate::minhash(doc))) {
+    for (const auto& rec : to_signal_records(item.article, doc, det, engine->version(), detected)) {
       ++records;
       if (args.print_signals) std::cout << rec.value << '\n';
       auto ev = parser.parse(rec.value, rec.key);

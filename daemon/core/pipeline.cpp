@@ -75,6 +75,13 @@ std::string members(const nlohmann::json& object) {
 
 }  // namespace
 
+std::vector<SignalRecord> to_signal_records(const Article& article, const text::Document& doc,
+                                            const detect::Detection& detection,
+                                            const std::string& ruleset_version, int64_t detected_unix_ms) {
+  if (detection.signals.empty()) return {};
+  return to_signal_records(article, detection, ruleset_version, detected_unix_ms, aggregate::minhash(doc));
+}
+
 std::vector<SignalRecord> to_signal_records(const Article& article, const detect::Detection& detection,
                                             const std::string& ruleset_version, int64_t detected_unix_ms,
                                             const aggregate::MinHash& minhash) {
